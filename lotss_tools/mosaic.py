@@ -1,0 +1,555 @@
+"""The `Mosaic` class: a LoTSS image with its beam, WCS, holes and noise."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+from astropy.nddata import Cutout2D, NDData
+from astropy.wcs import WCS
+from astropy.wcs.utils import proj_plane_pixel_scales
+from radio_beam import Beam
+
+from .exceptions import InvalidMosaicError, MissingBeamError
+
+__all__ = ['Mosaic', 'JY_PER_BEAM']
+
+#: The brightness unit of LoTSS mosaics.
+JY_PER_BEAM = u.Jy / u.beam
+
+# Header keywords that describe the array or its WCS/beam; they are rebuilt
+# from the object's own state when a header is written.
+_STRUCTURAL_KEYWORDS = ('SIMPLE', 'BITPIX', 'NAXIS', 'EXTEND', 'BSCALE', 'BZERO',
+                        'BUNIT', 'BMAJ', 'BMIN', 'BPA', 'WCSAXES', 'PCOUNT',
+                        'GCOUNT', 'XTENSION', 'CHECKSUM', 'DATASUM')
+_WCS_PREFIXES = ('CTYPE', 'CRVAL', 'CRPIX', 'CDELT', 'CUNIT', 'CROTA', 'PC',
+                 'CD', 'PV', 'PS', 'LONPOLE', 'LATPOLE', 'RADESYS', 'EQUINOX',
+                 'MJDREF', 'DATEREF', 'NAXIS', 'WCSNAME', 'SPECSYS', 'RESTFRQ',
+                 'RESTFREQ', 'VELREF')
+
+
+def _parse_unit(bunit, source):
+    """Turn a ``BUNIT`` string into a unit equivalent to Jy/beam."""
+    if bunit is None or str(bunit).strip() == '':
+        raise InvalidMosaicError(
+            f'{source}: the header has no BUNIT; LoTSS mosaics are in Jy/beam. '
+            'Pass unit="Jy/beam" if that is what the data are.')
+    text = str(bunit).strip()
+    unit = None
+    for candidate in (text, text.lower().replace('jy', 'Jy')):
+        for fmt in ('fits', None):
+            try:
+                unit = u.Unit(candidate, format=fmt)
+                break
+            except ValueError:
+                continue
+        if unit is not None:
+            break
+    if unit is None:
+        raise InvalidMosaicError(f'{source}: cannot parse the brightness unit BUNIT={text!r}.')
+    if not unit.is_equivalent(JY_PER_BEAM):
+        raise InvalidMosaicError(
+            f'{source}: the brightness unit is {unit}, not Jy/beam; lotss_tools '
+            'works on restored radio images in Jy/beam (or mJy/beam).')
+    return unit
+
+
+def _unit_to_bunit(unit):
+    """Write a Jy/beam-like unit the way radio imagers do (``JY/BEAM``)."""
+    flux = unit * u.beam
+    return 'JY/BEAM' if flux == u.Jy else f'{flux.to_string()}/beam'
+
+
+def _as_beam(beam, source):
+    """Turn a user's ``beam=`` argument into a `radio_beam.Beam`."""
+    if isinstance(beam, Beam):
+        return beam
+    if isinstance(beam, u.Quantity) and beam.isscalar:
+        return Beam(major=beam, minor=beam, pa=0 * u.deg)
+    if isinstance(beam, (tuple, list)) and len(beam) in (2, 3):
+        major, minor = u.Quantity(beam[0], u.arcsec), u.Quantity(beam[1], u.arcsec)
+        pa = u.Quantity(beam[2], u.deg) if len(beam) == 3 else 0 * u.deg
+        return Beam(major=major, minor=minor, pa=pa)
+    raise TypeError(f'{source}: beam must be a radio_beam.Beam, an angular Quantity '
+                    f'(circular FWHM) or a (major, minor[, pa]) tuple, not {beam!r}.')
+
+
+def _beam_from_header(header, source):
+    """Read BMAJ/BMIN/BPA (or an AIPS history beam) from a FITS header."""
+    if 'BMAJ' in header and 'BMIN' in header:
+        major = float(header['BMAJ']) * u.deg
+        minor = float(header['BMIN']) * u.deg
+        pa = float(header.get('BPA', 0.0)) * u.deg
+        if not (major > 0 and minor > 0):
+            raise MissingBeamError(f'{source}: the header beam is not positive '
+                                   f'(BMAJ={header["BMAJ"]}, BMIN={header["BMIN"]}).')
+        return Beam(major=major, minor=minor, pa=pa)
+    try:
+        beam = Beam.from_fits_history(header)
+    except Exception:  # radio_beam raises various errors when nothing is found
+        beam = None
+    if beam is None:
+        raise MissingBeamError(
+            f'{source}: the header has no restoring beam (BMAJ/BMIN). Pass '
+            'beam=6*u.arcsec (or a radio_beam.Beam) to supply it.')
+    return beam
+
+
+class Mosaic(NDData):
+    """A LoTSS mosaic: a 2-D image in Jy/beam with its WCS and restoring beam.
+
+    `Mosaic` is an `~astropy.nddata.NDData` whose ``data`` is always a 2-D
+    array, whose ``wcs`` is a celestial `~astropy.wcs.WCS` and whose ``unit``
+    is Jy/beam (or an equivalent such as mJy/beam). NaN pixels are the
+    blanked regions of the mosaic (holes, edges); ``mask`` marks further
+    invalid pixels (for example holes filled by `fill_holes`).
+
+    Parameters
+    ----------
+    data : array-like
+        The 2-D image. Degenerate leading axes (LOFAR's 4-D ``(1, 1, ny,
+        nx)`` cubes) are dropped.
+    wcs : `~astropy.wcs.WCS`, optional
+        The celestial WCS. Built from ``meta`` when it is a FITS header.
+    unit : `~astropy.units.Unit` or str, optional
+        Brightness unit; read from ``meta['BUNIT']`` if not given.
+    beam : `radio_beam.Beam`, `~astropy.units.Quantity` or tuple, optional
+        The restoring beam. A scalar angle means a circular beam with that
+        FWHM; a tuple is ``(major, minor[, pa])``. Read from ``BMAJ``,
+        ``BMIN`` and ``BPA`` in ``meta`` if not given.
+    mask : array-like of bool, optional
+        True where a pixel is not valid data.
+    meta : `~astropy.io.fits.Header` or dict, optional
+        The FITS header (kept and written back by `write`).
+    name : str, optional
+        A name for the mosaic (defaults to the header's ``OBJECT``).
+
+    Raises
+    ------
+    InvalidMosaicError
+        When the image has no celestial WCS, is not 2-D after dropping
+        degenerate axes, has non-square pixels, contains no finite pixel, or
+        has a unit other than Jy/beam.
+    MissingBeamError
+        When no beam is given and the header has none.
+
+    Examples
+    --------
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+    >>> mosaic.beam.major.to('arcsec')
+    <Quantity 6. arcsec>
+    >>> mosaic.pixel_scale
+    <Quantity 1.5 arcsec / pix>
+    """
+
+    def __init__(self, data, *, wcs=None, unit=None, beam=None, mask=None,
+                 meta=None, name=None, uncertainty=None, copy=False):
+        source = name or 'mosaic'
+        meta = fits.Header(meta) if isinstance(meta, fits.Header) else meta
+        header = meta if isinstance(meta, fits.Header) else None
+        if wcs is None:
+            if header is None:
+                raise InvalidMosaicError(f'{source}: no WCS given and no FITS header to read one from.')
+            wcs = WCS(header)
+        if not isinstance(wcs, WCS):
+            raise TypeError(f'{source}: wcs must be an astropy.wcs.WCS, not {type(wcs).__name__}.')
+        if not wcs.has_celestial:
+            raise InvalidMosaicError(f'{source}: the WCS has no celestial (RA/Dec) axes.')
+
+        data = np.asanyarray(data)
+        if isinstance(data, u.Quantity):
+            unit = data.unit if unit is None else unit
+            data = data.value
+        if data.ndim > 2:
+            extra = data.shape[:-2]
+            if any(n != 1 for n in extra):
+                raise InvalidMosaicError(
+                    f'{source}: the image has shape {data.shape}; only 2-D images or '
+                    'cubes with degenerate (length-1) frequency/Stokes axes are supported.')
+            data = data.reshape(data.shape[-2:])
+        if data.ndim != 2:
+            raise InvalidMosaicError(f'{source}: expected a 2-D image, got {data.ndim}-D data.')
+        if not np.issubdtype(data.dtype, np.floating):
+            data = data.astype(np.float32)
+        elif not data.dtype.isnative:
+            data = data.astype(data.dtype.newbyteorder('='))
+        if wcs.naxis != 2:
+            wcs = wcs.celestial
+        if not np.any(np.isfinite(data)):
+            raise InvalidMosaicError(f'{source}: every pixel is NaN or infinite; there is no data.')
+
+        if unit is None:
+            unit = _parse_unit(header.get('BUNIT') if header is not None else None, source)
+        else:
+            unit = u.Unit(unit)
+            if not unit.is_equivalent(JY_PER_BEAM):
+                raise InvalidMosaicError(f'{source}: the brightness unit is {unit}, not Jy/beam.')
+
+        if beam is None:
+            if header is None:
+                raise MissingBeamError(f'{source}: no beam given and no FITS header to read BMAJ/BMIN from.')
+            beam = _beam_from_header(header, source)
+        self._beam = _as_beam(beam, source)
+
+        scales = proj_plane_pixel_scales(wcs) * u.Unit(wcs.wcs.cunit[0] or 'deg')
+        if not np.isclose(scales[0], scales[1], rtol=1e-4):
+            raise InvalidMosaicError(
+                f'{source}: non-square pixels ({scales[0].to(u.arcsec):.4g} x '
+                f'{scales[1].to(u.arcsec):.4g}); resample the image to square pixels first.')
+        self._pixel_scale = scales.mean().to(u.arcsec) / u.pix
+
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != data.shape:
+                raise InvalidMosaicError(f'{source}: mask shape {mask.shape} differs from image shape {data.shape}.')
+        self.name = name or (str(header['OBJECT']).strip() if header is not None and 'OBJECT' in header else None)
+        super().__init__(data, uncertainty=uncertainty, mask=mask, wcs=wcs,
+                         meta=meta if meta is not None else fits.Header(), unit=unit, copy=copy)
+
+    # ------------------------------------------------------------------ I/O
+    @classmethod
+    def read(cls, source, *, hdu=None, beam=None, unit=None, name=None):
+        """Read a mosaic from a FITS file or HDU.
+
+        Parameters
+        ----------
+        source : str, `os.PathLike`, `~astropy.io.fits.HDUList` or HDU
+            A FITS file (optionally gzip-compressed) or an opened HDU list/HDU.
+        hdu : int or str, optional
+            Which HDU to read; by default the first one holding an image.
+        beam : `radio_beam.Beam`, Quantity or tuple, optional
+            Overrides (or supplies, if missing) the header's beam.
+        unit : str or `~astropy.units.Unit`, optional
+            Overrides (or supplies, if missing) the header's ``BUNIT``.
+        name : str, optional
+            Name of the mosaic; default: ``OBJECT`` or the file stem.
+
+        Returns
+        -------
+        mosaic : `Mosaic`
+
+        Raises
+        ------
+        FileNotFoundError
+            If the path does not exist.
+        InvalidMosaicError
+            If the file is not FITS, has no image, no celestial WCS, an
+            unsupported shape, only NaNs, or a unit other than Jy/beam.
+        MissingBeamError
+            If the header has no beam and none is given.
+        """
+        if isinstance(source, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
+            return cls._from_hdu(source, 'HDU', beam=beam, unit=unit, name=name)
+        if isinstance(source, fits.HDUList):
+            return cls._from_hdulist(source, 'HDUList', hdu=hdu, beam=beam, unit=unit, name=name)
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f'{path}: no such mosaic file.')
+        if path.is_dir():
+            raise InvalidMosaicError(f'{path}: is a folder, not a FITS file.')
+        try:
+            with fits.open(path, memmap=False) as hdulist:
+                hdulist.verify('silentfix')
+                return cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit,
+                                         name=name or path.name.split('.')[0])
+        except (InvalidMosaicError, FileNotFoundError):
+            raise
+        except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:
+            raise InvalidMosaicError(f'{path}: not a readable FITS image ({exc}).') from exc
+
+    @classmethod
+    def _from_hdulist(cls, hdulist, source, *, hdu, beam, unit, name):
+        if hdu is not None:
+            try:
+                chosen = hdulist[hdu]
+            except (KeyError, IndexError) as exc:
+                raise InvalidMosaicError(f'{source}: has no HDU {hdu!r}.') from exc
+        else:
+            images = [h for h in hdulist if h.is_image and h.data is not None and h.data.ndim >= 2]
+            if not images:
+                raise InvalidMosaicError(f'{source}: contains no image data.')
+            chosen = images[0]
+        return cls._from_hdu(chosen, source, beam=beam, unit=unit, name=name)
+
+    @classmethod
+    def _from_hdu(cls, hdu, source, *, beam, unit, name):
+        header = hdu.header.copy()
+        data = hdu.data
+        if data is None or data.ndim < 2:
+            raise InvalidMosaicError(f'{source}: the HDU holds no 2-D image.')
+        try:
+            wcs = WCS(header)
+        except Exception as exc:
+            raise InvalidMosaicError(f'{source}: the header WCS cannot be parsed ({exc}).') from exc
+        if not wcs.has_celestial:
+            raise InvalidMosaicError(f'{source}: the header has no celestial (RA/Dec) WCS.')
+        celestial_axes = [wcs.naxis - 1 - i for i in (wcs.wcs.lng, wcs.wcs.lat)]
+        if sorted(celestial_axes) != [data.ndim - 2, data.ndim - 1]:
+            raise InvalidMosaicError(f'{source}: the celestial axes must be the first two FITS axes.')
+        if beam is None:
+            beam = _beam_from_header(header, source)
+        return cls(np.array(data), wcs=wcs.celestial, unit=unit, beam=beam, meta=header,
+                   name=name or source)
+
+    @property
+    def header(self):
+        """A FITS header describing this mosaic (WCS, beam, unit, other cards).
+
+        Cards of the original header that do not describe the array or its
+        WCS are kept (telescope, frequency, history...).
+        """
+        header = fits.Header()
+        if isinstance(self.meta, fits.Header):
+            for card in self.meta.cards:
+                key = card.keyword
+                if key in _STRUCTURAL_KEYWORDS or key.startswith(_WCS_PREFIXES) or key == '':
+                    continue
+                if key in ('COMMENT', 'HISTORY'):
+                    header.add_history(card.value) if key == 'HISTORY' else header.add_comment(card.value)
+                else:
+                    header[key] = (card.value, card.comment)
+        header.update(self.wcs.to_header())
+        header.update(self.beam.to_header_keywords())
+        header['BUNIT'] = _unit_to_bunit(self.unit)
+        freq = self.frequency
+        if freq is not None:
+            header['RESTFRQ'] = (freq.to_value(u.Hz), '[Hz] observing frequency')
+        if self.name and 'OBJECT' not in header:
+            header['OBJECT'] = self.name
+        return header
+
+    def write(self, path, *, overwrite=False):
+        """Write the mosaic to a FITS file, atomically.
+
+        The file is written to a temporary name in the same folder and then
+        renamed, so an interrupted write never leaves a truncated file.
+        Masked pixels are written as NaN.
+
+        Parameters
+        ----------
+        path : str or `os.PathLike`
+        overwrite : bool
+            Replace an existing file.
+        """
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f'{path}: already exists; pass overwrite=True to replace it.')
+        data = self.data
+        if self.mask is not None and np.any(self.mask):
+            data = np.where(self.mask, np.nan, data).astype(self.data.dtype)
+        hdu = fits.PrimaryHDU(data=data, header=self.header)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+        os.close(fd)
+        try:
+            hdu.writeto(tmp, overwrite=True)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return path
+
+    # ----------------------------------------------------------- properties
+    @property
+    def beam(self):
+        """The restoring beam (`radio_beam.Beam`: ``major``, ``minor`` FWHM, ``pa``)."""
+        return self._beam
+
+    @property
+    def pixel_scale(self):
+        """Angular size of a (square) pixel, in arcsec / pix."""
+        return self._pixel_scale
+
+    @property
+    def beam_area(self):
+        """Area of the beam, in pixels (``u.pix**2``): pixels per beam.
+
+        A sum of pixel values in Jy/beam divided by this number is a flux
+        density in Jy.
+        """
+        pix = self.pixel_scale * u.pix
+        return (self.beam.sr / pix ** 2).decompose() * u.pix ** 2
+
+    @property
+    def beam_fwhm_pixels(self):
+        """Major and minor beam FWHM in pixels, as a pair of floats."""
+        pix = (self.pixel_scale * u.pix).to(u.deg)
+        return ((self.beam.major / pix).decompose().value,
+                (self.beam.minor / pix).decompose().value)
+
+    @property
+    def shape(self):
+        """Shape of the image, ``(ny, nx)``."""
+        return self.data.shape
+
+    @property
+    def footprint(self):
+        """Boolean image, True where a pixel holds valid (finite, unmasked) data."""
+        good = np.isfinite(self.data)
+        if self.mask is not None:
+            good &= ~self.mask
+        return good
+
+    @property
+    def frequency(self):
+        """Observing frequency from ``RESTFRQ``/``FREQ``/a spectral axis, or None."""
+        if not isinstance(self.meta, fits.Header):
+            return None
+        for key in ('RESTFRQ', 'RESTFREQ', 'FREQ', 'CRVAL3'):
+            if key == 'CRVAL3' and 'FREQ' not in str(self.meta.get('CTYPE3', '')):
+                continue
+            if key in self.meta:
+                try:
+                    return float(self.meta[key]) * u.Hz
+                except (TypeError, ValueError):
+                    continue
+        return None
+
+    @property
+    def center(self):
+        """Sky position of the image centre, a `~astropy.coordinates.SkyCoord`."""
+        ny, nx = self.shape
+        return self.wcs.pixel_to_world((nx - 1) / 2, (ny - 1) / 2)
+
+    def __repr__(self):
+        return (f'<Mosaic {self.name or ""} shape={self.shape} beam={self.beam.major.to(u.arcsec):.3g}'
+                f' x {self.beam.minor.to(u.arcsec):.3g} pixel_scale={self.pixel_scale:.4g}'
+                f' unit={self.unit}>')
+
+    # ---------------------------------------------------------------- noise
+    def global_rms(self, *, sigma=3.0, maxiters=10):
+        """Robust global rms of the valid pixels (iterative sigma clipping).
+
+        Parameters
+        ----------
+        sigma : float
+            Clipping threshold in standard deviations.
+        maxiters : int or None
+            Maximum clipping iterations.
+
+        Returns
+        -------
+        rms : `~astropy.units.Quantity`
+            In the mosaic's unit.
+        """
+        from .noise import robust_rms
+        return robust_rms(self.data[self.footprint], sigma=sigma, maxiters=maxiters) * self.unit
+
+    def research_thresholds(self, **kwargs):
+        """The 2023 research rule for ``min_value``/``min_delta``/``min_npix``.
+
+        See `lotss_tools.noise.research_thresholds`; keyword arguments are
+        passed on.
+        """
+        from .noise import research_thresholds
+        return research_thresholds(self, **kwargs)
+
+    def background(self, box_size=25, filter_size=3, **kwargs):
+        """Local background and rms maps (`photutils.background.Background2D`).
+
+        Parameters
+        ----------
+        box_size : float or `~astropy.units.Quantity`
+            Mesh box size in beams (beam major FWHM) when a plain number, or
+            an angle.
+        filter_size : int
+            Median filter size, in boxes.
+
+        See `lotss_tools.noise.local_background` for the details.
+        """
+        from .noise import local_background
+        return local_background(self, box_size=box_size, filter_size=filter_size, **kwargs)
+
+    def rms_map(self, box_size=25, filter_size=3, **kwargs):
+        """Local rms map as a Quantity image (NaN outside the footprint)."""
+        bkg = self.background(box_size=box_size, filter_size=filter_size, **kwargs)
+        return bkg.background_rms * self.unit
+
+    # ------------------------------------------------------------ operations
+    def _replace(self, data=None, *, wcs=None, mask=None, meta=None):
+        """A new Mosaic sharing beam, unit and name, with some parts replaced."""
+        return Mosaic(self.data if data is None else data,
+                      wcs=self.wcs if wcs is None else wcs,
+                      unit=self.unit, beam=self.beam,
+                      mask=self.mask if mask is None else mask,
+                      meta=(self.meta.copy() if meta is None else meta),
+                      name=self.name)
+
+    def fill_holes(self, method='median', *, seed=None):
+        """Return a copy with NaN pixels (holes, blanked edges) filled.
+
+        The filled pixels are marked in the new mosaic's ``mask``, so they
+        are excluded from its `footprint` and from noise estimates, and
+        source extraction can refuse to start a source on them.
+
+        Parameters
+        ----------
+        method : {'median', 'mean', 'noise'}
+            Fill with the median (the research choice) or the mean of the
+            valid pixels, or with Gaussian noise drawn at the median level
+            with the global rms.
+        seed : int or `numpy.random.Generator`, optional
+            Random generator for ``method='noise'``.
+
+        Returns
+        -------
+        mosaic : `Mosaic`
+        """
+        holes = ~np.isfinite(self.data)
+        footprint = self.footprint
+        valid = self.data[footprint]
+        data = self.data.copy()
+        if method == 'median':
+            data[holes] = np.median(valid)
+        elif method == 'mean':
+            data[holes] = np.mean(valid)
+        elif method == 'noise':
+            rng = np.random.default_rng(seed)
+            rms = self.global_rms().to_value(self.unit)
+            data[holes] = rng.normal(np.median(valid), rms, size=int(holes.sum())).astype(data.dtype)
+        else:
+            raise ValueError(f"method must be 'median', 'mean' or 'noise', not {method!r}.")
+        mask = holes if self.mask is None else (holes | self.mask)
+        return self._replace(data, mask=mask)
+
+    def cutout(self, position, size, *, mode='trim'):
+        """Cut out a part of the mosaic, with a correct WCS.
+
+        Parameters
+        ----------
+        position : `~astropy.coordinates.SkyCoord` or tuple
+            Centre of the cutout, on the sky or as ``(x, y)`` pixels.
+        size : int, `~astropy.units.Quantity` or tuple
+            Size ``(ny, nx)`` in pixels or as angles (see
+            `~astropy.nddata.Cutout2D`).
+        mode : {'trim', 'partial', 'strict'}
+            How to treat a cutout that overlaps the image edge
+            (``'partial'`` pads with NaN).
+
+        Returns
+        -------
+        mosaic : `Mosaic`
+            The cutout; ``meta['CUTOUT_X0']``/``meta['CUTOUT_Y0']`` give the
+            pixel of the parent mosaic at its origin.
+        """
+        cut = Cutout2D(self.data, position, size, wcs=self.wcs, mode=mode,
+                       fill_value=np.nan, copy=True)
+        mask = None
+        if self.mask is not None:
+            mask = Cutout2D(self.mask, position, size, mode=mode, fill_value=True, copy=True).data
+        meta = self.meta.copy() if isinstance(self.meta, fits.Header) else fits.Header()
+        x0, y0 = cut.origin_original
+        meta['CUTOUT_X0'] = (int(x0), 'x of the cutout origin in the parent mosaic (0-based)')
+        meta['CUTOUT_Y0'] = (int(y0), 'y of the cutout origin in the parent mosaic (0-based)')
+        return self._replace(cut.data, wcs=cut.wcs, mask=mask, meta=meta)
+
+    def plot(self, ax=None, *, stretch='asinh', catalog=None, **kwargs):
+        """Show the mosaic on WCSAxes with a radio stretch.
+
+        See `lotss_tools.visualization.plot_mosaic` for the arguments.
+        """
+        from .visualization import plot_mosaic
+        return plot_mosaic(self, ax=ax, stretch=stretch, catalog=catalog, **kwargs)
