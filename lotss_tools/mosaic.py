@@ -1,7 +1,5 @@
 """The `Mosaic` class: a LoTSS image with its beam, WCS, holes and noise."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 from radio_beam import Beam
 
 from .exceptions import InvalidMosaicError, MissingBeamError
+from .io import atomic_path
 
 __all__ = ['Mosaic', 'JY_PER_BEAM']
 
@@ -147,9 +146,11 @@ class Mosaic(NDData):
 
     def __init__(self, data, *, wcs=None, unit=None, beam=None, mask=None,
                  meta=None, name=None, uncertainty=None, copy=False):
-        source = name or 'mosaic'
         meta = fits.Header(meta) if isinstance(meta, fits.Header) else meta
         header = meta if isinstance(meta, fits.Header) else None
+        if name is None and header is not None and 'OBJECT' in header:
+            name = str(header['OBJECT']).strip()
+        source = name or 'mosaic'
         if wcs is None:
             if header is None:
                 raise InvalidMosaicError(f'{source}: no WCS given and no FITS header to read one from.')
@@ -205,7 +206,7 @@ class Mosaic(NDData):
             mask = np.asarray(mask, dtype=bool)
             if mask.shape != data.shape:
                 raise InvalidMosaicError(f'{source}: mask shape {mask.shape} differs from image shape {data.shape}.')
-        self.name = name or (str(header['OBJECT']).strip() if header is not None and 'OBJECT' in header else None)
+        self.name = name
         super().__init__(data, uncertainty=uncertainty, mask=mask, wcs=wcs,
                          meta=meta if meta is not None else fits.Header(), unit=unit, copy=copy)
 
@@ -253,8 +254,9 @@ class Mosaic(NDData):
         try:
             with fits.open(path, memmap=False) as hdulist:
                 hdulist.verify('silentfix')
-                return cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit,
-                                         name=name or path.name.split('.')[0])
+                if name is None and 'OBJECT' not in hdulist[0].header:
+                    name = path.name.split('.')[0]
+                return cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit, name=name)
         except (InvalidMosaicError, FileNotFoundError):
             raise
         except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:
@@ -291,8 +293,13 @@ class Mosaic(NDData):
             raise InvalidMosaicError(f'{source}: the celestial axes must be the first two FITS axes.')
         if beam is None:
             beam = _beam_from_header(header, source)
-        return cls(np.array(data), wcs=wcs.celestial, unit=unit, beam=beam, meta=header,
-                   name=name or source)
+        try:
+            return cls(np.array(data), wcs=wcs.celestial, unit=unit, beam=beam, meta=header,
+                       name=name)
+        except InvalidMosaicError as exc:
+            if source in str(exc):
+                raise
+            raise type(exc)(f'{source}: {exc}') from exc
 
     @property
     def header(self):
@@ -334,23 +341,13 @@ class Mosaic(NDData):
         overwrite : bool
             Replace an existing file.
         """
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f'{path}: already exists; pass overwrite=True to replace it.')
         data = self.data
         if self.mask is not None and np.any(self.mask):
             data = np.where(self.mask, np.nan, data).astype(self.data.dtype)
         hdu = fits.PrimaryHDU(data=data, header=self.header)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
             hdu.writeto(tmp, overwrite=True)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        return path
+        return Path(path)
 
     # ----------------------------------------------------------- properties
     @property
@@ -418,6 +415,8 @@ class Mosaic(NDData):
         return (f'<Mosaic {self.name or ""} shape={self.shape} beam={self.beam.major.to(u.arcsec):.3g}'
                 f' x {self.beam.minor.to(u.arcsec):.3g} pixel_scale={self.pixel_scale:.4g}'
                 f' unit={self.unit}>')
+
+    __str__ = __repr__
 
     # ---------------------------------------------------------------- noise
     def global_rms(self, *, sigma=3.0, maxiters=10):
@@ -532,8 +531,8 @@ class Mosaic(NDData):
         Returns
         -------
         mosaic : `Mosaic`
-            The cutout; ``meta['CUTOUT_X0']``/``meta['CUTOUT_Y0']`` give the
-            pixel of the parent mosaic at its origin.
+            The cutout; ``meta['CUTX0']``/``meta['CUTY0']`` give the pixel
+            of the original (uncut) mosaic at its origin.
         """
         cut = Cutout2D(self.data, position, size, wcs=self.wcs, mode=mode,
                        fill_value=np.nan, copy=True)
@@ -542,8 +541,8 @@ class Mosaic(NDData):
             mask = Cutout2D(self.mask, position, size, mode=mode, fill_value=True, copy=True).data
         meta = self.meta.copy() if isinstance(self.meta, fits.Header) else fits.Header()
         x0, y0 = cut.origin_original
-        meta['CUTOUT_X0'] = (int(x0), 'x of the cutout origin in the parent mosaic (0-based)')
-        meta['CUTOUT_Y0'] = (int(y0), 'y of the cutout origin in the parent mosaic (0-based)')
+        meta['CUTX0'] = (int(x0) + int(meta.get('CUTX0', 0)), 'x of this origin in the parent mosaic (0-based)')
+        meta['CUTY0'] = (int(y0) + int(meta.get('CUTY0', 0)), 'y of this origin in the parent mosaic (0-based)')
         return self._replace(cut.data, wcs=cut.wcs, mask=mask, meta=meta)
 
     def plot(self, ax=None, *, stretch='asinh', catalog=None, **kwargs):

@@ -1,0 +1,176 @@
+"""Plots: one function per figure, each returning matplotlib objects.
+
+Every function accepts ``ax=`` to draw into an existing axes and returns
+the axes it drew on, so figures can be composed and saved by the caller.
+matplotlib is imported lazily, when a plot is made.
+"""
+
+import numpy as np
+from astropy import units as u
+from astropy.visualization import (AsinhStretch, ImageNormalize, LinearStretch,
+                                   LogStretch, SqrtStretch)
+
+__all__ = ['plot_mosaic', 'plot_threshold_diagnostic', 'radio_normalization']
+
+_STRETCHES = {'asinh': lambda: AsinhStretch(a=0.1), 'linear': LinearStretch,
+              'sqrt': SqrtStretch, 'log': lambda: LogStretch(a=1000)}
+
+
+def radio_normalization(mosaic, *, stretch='asinh', vmin_rms=-1.0, max_percentile=99.9):
+    """An `~astropy.visualization.ImageNormalize` suited to radio images.
+
+    The colour scale starts at ``vmin_rms`` times the global rms (so the
+    noise is visible as a grey texture) and ends at the ``max_percentile``
+    percentile of the valid pixels, with a non-linear stretch that keeps
+    faint sources and bright cores both readable.
+
+    Parameters
+    ----------
+    mosaic : `~lotss_tools.Mosaic`
+    stretch : {'asinh', 'sqrt', 'log', 'linear'}
+    vmin_rms : float
+        Lower limit in units of the global rms.
+    max_percentile : float
+        Upper limit, as a percentile of the valid pixels.
+    """
+    if stretch not in _STRETCHES:
+        raise ValueError(f'stretch must be one of {sorted(_STRETCHES)}, not {stretch!r}.')
+    valid = mosaic.data[mosaic.footprint]
+    rms = mosaic.global_rms().to_value(mosaic.unit)
+    vmin = float(np.median(valid)) + vmin_rms * rms
+    vmax = float(np.percentile(valid, max_percentile))
+    vmax = max(vmax, vmin + 10 * rms)
+    return ImageNormalize(vmin=vmin, vmax=vmax, stretch=_STRETCHES[stretch](), clip=True)
+
+
+def _catalog_coords(catalog):
+    """Sky coordinates of a catalogue with ``sky_centroid`` or ``ra``/``dec`` columns."""
+    from astropy.coordinates import SkyCoord
+    if 'sky_centroid' in catalog.colnames:
+        return catalog['sky_centroid']
+    for ra, dec in (('ra', 'dec'), ('RA', 'DEC'), ('RA', 'Dec')):
+        if ra in catalog.colnames and dec in catalog.colnames:
+            return SkyCoord(u.Quantity(catalog[ra], u.deg), u.Quantity(catalog[dec], u.deg))
+    raise ValueError('the catalogue has no sky_centroid or ra/dec columns to plot.')
+
+
+def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno',
+                colorbar=True, marker_size=None, catalog_color='cyan', catalog_label=None,
+                norm=None):
+    """Show a mosaic on `~astropy.visualization.wcsaxes.WCSAxes`.
+
+    Parameters
+    ----------
+    mosaic : `~lotss_tools.Mosaic`
+    ax : `~astropy.visualization.wcsaxes.WCSAxes`, optional
+        Axes to draw into; a new figure with the mosaic's WCS if None.
+    stretch : str
+        See `radio_normalization`.
+    catalog : `~astropy.table.Table` or list of tables, optional
+        Sources to overlay as circles (``sky_centroid`` or ``ra``/``dec``
+        columns). A list draws each table in its own colour.
+    cmap : str
+        Colour map.
+    colorbar : bool
+        Add a colour bar in mJy/beam.
+    marker_size : float, optional
+        Marker size in points**2 (default scales with the beam).
+    catalog_color : str or list of str
+        Colour(s) of the catalogue markers.
+    catalog_label : str or list of str, optional
+        Legend label(s).
+    norm : `~astropy.visualization.ImageNormalize`, optional
+        Overrides the automatic normalisation (in mJy/beam).
+
+    Returns
+    -------
+    ax : `~astropy.visualization.wcsaxes.WCSAxes`
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig = plt.figure(figsize=(7, 6))
+        ax = fig.add_subplot(projection=mosaic.wcs)
+    norm = norm if norm is not None else radio_normalization(mosaic, stretch=stretch)
+    scale = (mosaic.unit).to(u.mJy / u.beam)
+    data = np.where(mosaic.footprint, mosaic.data, np.nan)
+    image = ax.imshow(data, origin='lower', cmap=cmap, norm=norm, interpolation='nearest')
+    if colorbar:  # labelled in mJy/beam whatever the stored unit
+
+        cbar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.046)
+        ticks = cbar.get_ticks()
+        cbar.set_ticks(ticks)
+        cbar.set_ticklabels([f'{t * scale:.3g}' for t in ticks])
+        cbar.set_label('mJy/beam')
+    if hasattr(ax, 'coords'):
+        ax.coords[0].set_axislabel('Right ascension')
+        ax.coords[1].set_axislabel('Declination')
+    if catalog is not None:
+        tables = catalog if isinstance(catalog, (list, tuple)) else [catalog]
+        colors = catalog_color if isinstance(catalog_color, (list, tuple)) else [catalog_color]
+        labels = catalog_label if isinstance(catalog_label, (list, tuple)) else [catalog_label]
+        size = marker_size or max(20.0, 4 * float(np.mean(mosaic.beam_fwhm_pixels)) ** 2
+                                  * 100 / max(mosaic.shape))
+        for i, table in enumerate(tables):
+            coords = _catalog_coords(table)
+            x, y = mosaic.wcs.world_to_pixel(coords)
+            ax.scatter(x, y, s=size, facecolor='none', edgecolor=colors[i % len(colors)],
+                       linewidth=0.8, label=labels[i % len(labels)])
+        if any(label is not None for label in labels):
+            ax.legend(loc='upper right', fontsize='small')
+    ny, nx = mosaic.shape
+    ax.set_xlim(-0.5, nx - 0.5)
+    ax.set_ylim(-0.5, ny - 0.5)
+    if mosaic.name:
+        ax.set_title(str(mosaic.name))
+    return ax
+
+
+def plot_threshold_diagnostic(thresholds, ax=None):
+    """The mirrored-histogram diagnostic of `~lotss_tools.noise.research_thresholds`.
+
+    Shows the pixel histogram, the Gaussian fitted to the noise peak, the
+    negative side mirrored about the fitted mean, and the chosen
+    ``min_value`` and ``min_value + min_delta``.
+
+    Parameters
+    ----------
+    thresholds : `~lotss_tools.noise.HistogramThresholds`
+    ax : `matplotlib.axes.Axes`, optional
+
+    Returns
+    -------
+    ax : `matplotlib.axes.Axes`
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    unit = thresholds.mean.unit
+    to_micro = (unit.to(u.uJy / u.beam) if unit.is_equivalent(u.Jy / u.beam) else 1.0)
+    label_unit = 'uJy/beam' if unit.is_equivalent(u.Jy / u.beam) else str(unit)
+    x = thresholds.bin_centers * to_micro
+    mean = thresholds.mean.value
+    sigma = thresholds.sigma.value
+    gauss = np.exp(-0.5 * ((thresholds.bin_centers - mean) / sigma) ** 2)
+    near = np.abs(thresholds.bin_centers - mean) < sigma / 2
+    amplitude = thresholds.counts[near].mean() if np.any(near) else thresholds.counts.max()
+    ax.step(x, thresholds.counts, where='mid', color='k', lw=1, label='pixel histogram')
+    right = thresholds.bin_centers >= mean
+    ax.plot(x[right], thresholds.mirrored_counts[right], color='tab:blue', lw=1, ls='--',
+            label='negative side mirrored')
+    ax.plot(x, amplitude * gauss, color='tab:orange', lw=1,
+            label=f'Gaussian fit, sigma = {sigma * to_micro:.1f} {label_unit}')
+    min_value = thresholds.min_value.value * to_micro
+    ax.axvline(min_value, color='tab:red', lw=1.2, label=f'min_value = {min_value:.1f} {label_unit}')
+    ax.axvline(min_value + thresholds.min_delta.value * to_micro, color='tab:green', lw=1, ls=':',
+               label='min_value + min_delta')
+    ax.set_yscale('log')
+    ax.set_ylim(bottom=0.8)
+    ax.set_xlim(mean * to_micro - 6 * sigma * to_micro, mean * to_micro + 10 * sigma * to_micro)
+    ax.set_xlabel(f'pixel value ({label_unit})')
+    ax.set_ylabel('pixels per bin')
+    ax.legend(fontsize='small')
+    if not thresholds.fit_succeeded:
+        ax.set_title('Gaussian fit failed: fallback values shown')
+    return ax
