@@ -40,7 +40,9 @@ def radio_normalization(mosaic, *, stretch='asinh', vmin_rms=-1.0, max_percentil
     vmin = float(np.median(valid)) + vmin_rms * rms
     vmax = float(np.percentile(valid, max_percentile))
     vmax = max(vmax, vmin + 10 * rms)
-    return ImageNormalize(vmin=vmin, vmax=vmax, stretch=_STRETCHES[stretch](), clip=True)
+    # clip=False: NaN pixels stay NaN (drawn in the colour map's 'bad' colour)
+    # instead of being clipped to the top of the scale.
+    return ImageNormalize(vmin=vmin, vmax=vmax, stretch=_STRETCHES[stretch](), clip=False)
 
 
 def _catalog_coords(catalog):
@@ -103,8 +105,11 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
         cbar.set_ticklabels([f'{t * scale:.3g}' for t in ticks])
         cbar.set_label('mJy/beam')
     if hasattr(ax, 'coords'):
-        ax.coords[0].set_axislabel('Right ascension')
-        ax.coords[1].set_axislabel('Declination')
+        for coord, side, label in ((ax.coords[0], 'b', 'Right ascension'),
+                                   (ax.coords[1], 'l', 'Declination')):
+            coord.set_ticklabel_position(side)
+            coord.set_axislabel_position(side)
+            coord.set_axislabel(label)
     if catalog is not None:
         tables = catalog if isinstance(catalog, (list, tuple)) else [catalog]
         colors = catalog_color if isinstance(catalog_color, (list, tuple)) else [catalog_color]
@@ -166,7 +171,7 @@ def plot_threshold_diagnostic(thresholds, ax=None):
     ax.axvline(min_value + thresholds.min_delta.value * to_micro, color='tab:green', lw=1, ls=':',
                label='min_value + min_delta')
     ax.set_yscale('log')
-    ax.set_ylim(bottom=0.8)
+    ax.set_ylim(0.8, 3 * max(thresholds.counts.max(), 1))
     ax.set_xlim(mean * to_micro - 6 * sigma * to_micro, mean * to_micro + 10 * sigma * to_micro)
     ax.set_xlabel(f'pixel value ({label_unit})')
     ax.set_ylabel('pixels per bin')

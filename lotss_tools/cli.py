@@ -1,0 +1,119 @@
+"""The ``lotss-tools`` command line: thin wrappers around the library.
+
+Each subcommand parses its arguments, calls one library function and
+reports what it did; there is no science here.
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from astropy import units as u
+
+from . import __version__
+from .exceptions import LotssToolsError
+
+__all__ = ['main', 'build_parser']
+
+log = logging.getLogger('lotss_tools')
+
+
+def _shape(text):
+    parts = [int(p) for p in text.lower().replace('x', ',').split(',') if p.strip()]
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or min(parts) <= 0:
+        raise argparse.ArgumentTypeError(f'shape must be N or NYxNX with positive integers, not {text!r}')
+    return tuple(parts)
+
+
+def _cmd_demo(args):
+    from .demo import run_demo
+    result = run_demo(args.output, shape=args.shape, seed=args.seed)
+    print(result.report())
+    return 0
+
+
+def _cmd_simulate(args):
+    from .simulate import simulate_mosaic
+    mosaic, truth = simulate_mosaic(args.shape, seed=args.seed)
+    path = mosaic.write(args.output, overwrite=args.overwrite)
+    truth_path = Path(args.truth) if args.truth else path.with_name(path.stem + '-truth.ecsv')
+    from .io import write_table
+    write_table(truth, truth_path, overwrite=args.overwrite)
+    print(f'wrote simulated mosaic {path} ({mosaic.shape[1]} x {mosaic.shape[0]} pixels)')
+    print(f'wrote truth catalogue {truth_path} ({len(truth)} rows)')
+    return 0
+
+
+def _cmd_info(args):
+    from .mosaic import Mosaic
+    mosaic = Mosaic.read(args.mosaic)
+    thresholds = mosaic.research_thresholds()
+    ny, nx = mosaic.shape
+    area = (mosaic.footprint.sum() * (mosaic.pixel_scale * u.pix) ** 2).to(u.deg ** 2)
+    lines = [
+        f'mosaic      {args.mosaic}',
+        f'name        {mosaic.name}',
+        f'shape       {nx} x {ny} pixels, valid area {area:.3f}',
+        f'centre      {mosaic.center.to_string("hmsdms", precision=1)}',
+        f'pixel scale {mosaic.pixel_scale:.3f}',
+        f'beam        {mosaic.beam.major.to(u.arcsec):.2f} x {mosaic.beam.minor.to(u.arcsec):.2f}'
+        f', PA {mosaic.beam.pa.to(u.deg):.1f} ({mosaic.beam_area:.2f} per beam)',
+        f'frequency   {mosaic.frequency.to(u.MHz) if mosaic.frequency is not None else "unknown"}',
+        f'global rms  {mosaic.global_rms().to(u.uJy / u.beam):.1f}',
+        f'research thresholds: min_value {thresholds.min_value.to(u.uJy / u.beam):.1f}, '
+        f'min_delta {thresholds.min_delta.to(u.uJy / u.beam):.1f}, min_npix {thresholds.min_npix}',
+    ]
+    print('\n'.join(lines))
+    return 0
+
+
+def build_parser():
+    """The argument parser of ``lotss-tools`` (for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog='lotss-tools',
+        description='Source catalogues from LOFAR LoTSS mosaics: extraction, cleaning, '
+                    'cross-matching and training sets.')
+    parser.add_argument('--version', action='version', version=f'lotss_tools {__version__}')
+    parser.add_argument('-v', '--verbose', action='store_true', help='log progress')
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND')
+    sub.required = True
+
+    demo = sub.add_parser('demo', help='run the pipeline on a simulated LoTSS-like mosaic',
+                          description='Simulate a LoTSS-like mosaic with a known truth catalogue, '
+                                      'run the pipeline on it and write the outputs (FITS, ECSV, '
+                                      'PNG) into a folder. Needs no network.')
+    demo.add_argument('-o', '--output', type=Path, default=Path('lotss-demo'),
+                      help='folder for the outputs (default: %(default)s)')
+    demo.add_argument('--shape', type=_shape, default=(2048, 2048),
+                      help='image size, N or NYxNX pixels (default: 2048)')
+    demo.add_argument('--seed', type=int, default=42, help='random seed (default: %(default)s)')
+    demo.set_defaults(func=_cmd_demo)
+
+    simulate = sub.add_parser('simulate', help='write a simulated mosaic and its truth catalogue')
+    simulate.add_argument('output', type=Path, help='FITS file to write')
+    simulate.add_argument('--truth', type=Path, help='ECSV truth catalogue (default: beside the FITS)')
+    simulate.add_argument('--shape', type=_shape, default=(2048, 2048), help='N or NYxNX pixels')
+    simulate.add_argument('--seed', type=int, default=None, help='random seed')
+    simulate.add_argument('--overwrite', action='store_true', help='replace existing files')
+    simulate.set_defaults(func=_cmd_simulate)
+
+    info = sub.add_parser('info', help='describe a mosaic: beam, pixel scale, noise, thresholds')
+    info.add_argument('mosaic', type=Path, help='FITS mosaic')
+    info.set_defaults(func=_cmd_info)
+    return parser
+
+
+def main(argv=None):
+    """Run ``lotss-tools``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format='%(levelname)s %(name)s: %(message)s')
+    try:
+        return args.func(args)
+    except (LotssToolsError, FileNotFoundError, FileExistsError, ValueError) as exc:
+        print(f'lotss-tools {args.command}: error: {exc}', file=sys.stderr)
+        return 2

@@ -1,0 +1,69 @@
+"""Tests of the lotss-tools command line and the demo it runs."""
+
+import subprocess
+import sys
+
+import numpy as np
+from astropy import units as u
+from astropy.table import QTable
+
+from lotss_tools import Mosaic
+from lotss_tools.cli import main
+
+from .conftest import DATA_DIR
+
+
+def test_demo_writes_outputs(tmp_path, capsys):
+    out = tmp_path / 'demo'
+    assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0
+    report = capsys.readouterr().out
+    for name in ('simulated_mosaic.fits', 'truth.ecsv', 'demo.png'):
+        assert (out / name).exists()
+        assert str(out / name) in report
+    assert 'global rms' in report and 'min_value (research)' in report
+    truth = QTable.read(out / 'truth.ecsv')
+    assert truth['total_flux'].unit == u.mJy
+    mosaic = Mosaic.read(out / 'simulated_mosaic.fits')
+    assert mosaic.shape == (512, 512)
+    assert (out / 'demo.png').stat().st_size > 20_000
+    # Running again replaces the outputs rather than failing or duplicating.
+    assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0
+    assert sorted(p.name for p in out.iterdir()) == ['demo.png', 'simulated_mosaic.fits', 'truth.ecsv']
+
+
+def test_simulate_and_info(tmp_path, capsys):
+    path = tmp_path / 'sim.fits'
+    assert main(['simulate', str(path), '--shape', '300x400', '--seed', '1']) == 0
+    assert Mosaic.read(path).shape == (300, 400)
+    truth = QTable.read(tmp_path / 'sim-truth.ecsv')
+    assert len(truth) > 0
+    capsys.readouterr()
+    # Same file again without --overwrite: a one-line error, exit status 2.
+    assert main(['simulate', str(path), '--shape', '300x400']) == 2
+    assert 'already exists' in capsys.readouterr().err
+    assert main(['info', str(DATA_DIR / 'P218+55-mosaic.fits')]) == 0
+    info = capsys.readouterr().out
+    assert '6.00 arcsec x 6.00 arcsec' in info
+    assert '200 x 200 pixels' in info
+    assert 'min_npix 8' in info
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    assert main(['info', str(tmp_path / 'missing.fits')]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('lotss-tools info: error:') and 'missing.fits' in err
+    assert 'Traceback' not in err
+    bad = tmp_path / 'bad.fits'
+    bad.write_bytes(b'not fits' * 1000)
+    assert main(['info', str(bad)]) == 2
+    assert 'not a readable FITS' in capsys.readouterr().err
+
+
+def test_module_entry_point_and_help():
+    done = subprocess.run([sys.executable, '-m', 'lotss_tools', '--help'],
+                          capture_output=True, text=True, check=True)
+    for command in ('demo', 'simulate', 'info'):
+        assert command in done.stdout
+    bad_shape = subprocess.run([sys.executable, '-m', 'lotss_tools', 'demo', '--shape', '0'],
+                               capture_output=True, text=True)
+    assert bad_shape.returncode == 2 and 'shape must be' in bad_shape.stderr
