@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
@@ -17,7 +16,7 @@ def test_demo_writes_outputs(tmp_path, capsys):
     out = tmp_path / 'demo'
     assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0
     report = capsys.readouterr().out
-    for name in ('simulated_mosaic.fits', 'truth.ecsv', 'demo.png'):
+    for name in ('simulated_mosaic.fits', 'truth.ecsv', 'catalog.ecsv', 'demo.png'):
         assert (out / name).exists()
         assert str(out / name) in report
     assert 'global rms' in report and 'min_value (research)' in report
@@ -28,7 +27,11 @@ def test_demo_writes_outputs(tmp_path, capsys):
     assert (out / 'demo.png').stat().st_size > 20_000
     # Running again replaces the outputs rather than failing or duplicating.
     assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0
-    assert sorted(p.name for p in out.iterdir()) == ['demo.png', 'simulated_mosaic.fits', 'truth.ecsv']
+    assert sorted(p.name for p in out.iterdir()) == ['catalog.ecsv', 'demo.png', 'simulated_mosaic.fits',
+                                                     'truth.ecsv']
+    catalog = QTable.read(out / 'catalog.ecsv')
+    assert len(catalog) > 0 and catalog['total_flux'].unit == u.mJy
+    assert 'precision' in report and 'recall, true SNR >= 7' in report
 
 
 def test_simulate_and_info(tmp_path, capsys):
