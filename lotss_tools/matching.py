@@ -1,7 +1,7 @@
 """One-to-one sky matching of two catalogues and the scores it gives.
 
 Matching is optimal, not greedy: candidate pairs closer than the radius are
-found with `~astropy.coordinates.SkyCoord.search_around_sky`, and inside each
+found with a KD-tree (`lotss_tools.neighbours`), and inside each
 group of mutually reachable sources the assignment with the most matches and,
 among those, the smallest total separation is solved with
 `scipy.optimize.linear_sum_assignment`. The result does not depend on the
@@ -14,6 +14,8 @@ from astropy.coordinates import SkyCoord
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from .neighbours import pairs_within
 
 __all__ = ['match_one_to_one', 'catalog_coordinates', 'recall_precision']
 
@@ -61,7 +63,7 @@ def match_one_to_one(catalog, reference, radius=6 * u.arcsec):
     empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.deg)
     if len(a) == 0 or len(b) == 0:
         return empty
-    ib, ia, sep, _ = a.search_around_sky(b, radius)  # (index in b, index in a)
+    ia, ib, sep = pairs_within(a, b, radius)
     if ia.size == 0:
         return empty
     na = len(a)
