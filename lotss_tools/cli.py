@@ -70,6 +70,25 @@ def _cmd_info(args):
     return 0
 
 
+def _cmd_extract(args):
+    from .extraction import DendroExtractor
+    from .io import write_table
+    from .mosaic import Mosaic
+    mosaic = Mosaic.read(args.mosaic)
+    extractor = (DendroExtractor.research_2023(backend=args.backend) if args.threshold == 'research-2023'
+                 else DendroExtractor(args.min_value, args.min_delta, args.min_npix,
+                                      threshold=args.threshold, structure=args.structure,
+                                      tile_size=args.tile_size, backend=args.backend))
+    catalog = extractor.extract(mosaic)
+    output = args.output or Path(args.mosaic).with_suffix('.catalog.ecsv')
+    write_table(catalog, output, overwrite=args.overwrite)
+    print(f'extracted {len(catalog)} sources from {args.mosaic} '
+          f'(threshold {extractor.threshold}, min_value {catalog.meta["min_value"]}, '
+          f'min_delta {catalog.meta["min_delta"]}, min_npix {extractor.min_npix_})')
+    print(f'wrote {output}')
+    return 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -99,6 +118,24 @@ def build_parser():
     simulate.add_argument('--seed', type=int, default=None, help='random seed')
     simulate.add_argument('--overwrite', action='store_true', help='replace existing files')
     simulate.set_defaults(func=_cmd_simulate)
+
+    extract = sub.add_parser('extract', help='extract a source catalogue from a mosaic',
+                             description='Run DendroExtractor on a FITS mosaic and write the '
+                                         'catalogue (ECSV by default, or FITS/VOTable by extension).')
+    extract.add_argument('mosaic', type=Path, help='FITS mosaic')
+    extract.add_argument('-o', '--output', type=Path,
+                         help='catalogue file (default: MOSAIC.catalog.ecsv)')
+    extract.add_argument('--threshold', choices=['local', 'research', 'percentile', 'research-2023'],
+                         default='local', help='threshold rule (default: local S/N); research-2023 '
+                                               'is the whole research configuration')
+    extract.add_argument('--structure', choices=['leaves', 'trunks'], default='leaves')
+    extract.add_argument('--min-value', type=float, help='in local rms (local) or Jy/beam')
+    extract.add_argument('--min-delta', type=float, help='in local rms (local) or Jy/beam')
+    extract.add_argument('--min-npix', type=int, help='default: twice the beam FWHM in pixels')
+    extract.add_argument('--tile-size', type=int, help='process in tiles of this size')
+    extract.add_argument('--backend', choices=['fast', 'astrodendro'], default='fast')
+    extract.add_argument('--overwrite', action='store_true', help='replace an existing catalogue')
+    extract.set_defaults(func=_cmd_extract)
 
     info = sub.add_parser('info', help='describe a mosaic: beam, pixel scale, noise, thresholds')
     info.add_argument('mosaic', type=Path, help='FITS mosaic')

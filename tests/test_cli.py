@@ -70,3 +70,17 @@ def test_module_entry_point_and_help():
     bad_shape = subprocess.run([sys.executable, '-m', 'lotss_tools', 'demo', '--shape', '0'],
                                capture_output=True, text=True)
     assert bad_shape.returncode == 2 and 'shape must be' in bad_shape.stderr
+
+
+def test_extract_command(tmp_path, capsys):
+    out = tmp_path / 'cat.ecsv'
+    mosaic = DATA_DIR / 'P218+55-mosaic.fits'
+    assert main(['extract', str(mosaic), '-o', str(out)]) == 0
+    catalog = QTable.read(out)
+    assert len(catalog) >= 4 and catalog['total_flux'].unit == u.mJy
+    assert f'extracted {len(catalog)} sources' in capsys.readouterr().out
+    assert main(['extract', str(mosaic), '-o', str(out), '--threshold', 'research-2023',
+                 '--overwrite']) == 0
+    assert QTable.read(out).meta['threshold'] == 'research'
+    assert main(['extract', str(mosaic), '-o', str(out)]) == 2
+    assert 'already exists' in capsys.readouterr().err

@@ -182,3 +182,26 @@ def test_empty_and_degenerate_images(simulated):
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DendroExtractor(**kwargs)
+
+
+@pytest.mark.parametrize('tile_size', [None, 200])
+def test_segmentation_matches_catalogue(simulated, tile_size):
+    extractor = DendroExtractor(segmentation=True, tile_size=tile_size, tile_overlap=32)
+    catalog = extractor.extract(simulated[0])
+    segmentation = extractor.segmentation_
+    assert segmentation.shape == simulated[0].shape
+    assert sorted(segmentation.labels.tolist()) == sorted(catalog['id'].tolist())
+    areas = segmentation.get_areas(catalog['id'])
+    np.testing.assert_array_equal(areas, catalog['npix'])
+    # The centroid pixel of a compact source lies in its own segment.
+    compact = catalog[catalog['npix'] < 60]
+    x, y = np.round(compact['x']).astype(int), np.round(compact['y']).astype(int)
+    assert np.mean(segmentation.data[y, x] == compact['id']) > 0.95
+
+
+def test_image_smaller_than_a_tile():
+    mosaic = Mosaic.read(DATA_DIR / 'P218+55-mosaic.fits')
+    whole = DendroExtractor(box_size=10).extract(mosaic)
+    tiled = DendroExtractor(box_size=10, tile_size=512).extract(mosaic)
+    assert len(whole) == len(tiled) > 0
+    np.testing.assert_allclose(tiled['total_flux'].value, whole['total_flux'].value)

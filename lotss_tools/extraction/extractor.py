@@ -110,6 +110,10 @@ class DendroExtractor:
     gaussian_correction : bool
         Correct fluxes and sizes for the part of each source below its
         structure boundary (see `~lotss_tools.extraction.measure_structures`).
+    segmentation : bool
+        Keep, after `extract`, a `photutils.segmentation.SegmentationImage`
+        of the catalogued structures in ``segmentation_``, labelled with the
+        catalogue ``id`` (for plots, masks and training sets).
 
     Examples
     --------
@@ -124,7 +128,7 @@ class DendroExtractor:
     def __init__(self, min_value=None, min_delta=None, min_npix=None, *, threshold='local',
                  structure='leaves', tile_size=None, tile_overlap=32, max_eccentricity=None,
                  backend='fast', box_size=25, sensitivity=100 * u.uJy / u.beam,
-                 gaussian_correction=True):
+                 gaussian_correction=True, segmentation=False):
         if threshold not in _THRESHOLDS:
             raise ValueError(f'threshold must be one of {_THRESHOLDS}, not {threshold!r}.')
         if structure not in _STRUCTURES:
@@ -146,6 +150,7 @@ class DendroExtractor:
         self.tile_size, self.tile_overlap = tile_size, tile_overlap
         self.max_eccentricity, self.box_size = max_eccentricity, box_size
         self.sensitivity, self.gaussian_correction = sensitivity, gaussian_correction
+        self.segmentation = segmentation
 
     @classmethod
     def research_2023(cls, **kwargs):
@@ -251,11 +256,11 @@ class DendroExtractor:
             labels, measured = self._structures_in(image, flux, (ys, xs), levels)
             label = labels[peak[0] - ys.start, peak[1] - xs.start]
             if label == 0 or measured is None:
-                return None, None
+                return None, None, None
             cut = _touches_inner_edge(labels, (ys, xs), shape)
             if label not in cut:
                 row = int(np.searchsorted(measured['label'], label))
-                return {k: np.atleast_1d(v[row]) for k, v in measured.items()}, (ys, xs)
+                return {k: np.atleast_1d(v[row]) for k, v in measured.items()}, (ys, xs), labels
             pad *= 2
 
     def extract(self, mosaic):
@@ -279,7 +284,13 @@ class DendroExtractor:
         if getattr(self, 'fitted_shape_', None) != mosaic.shape:
             self.fit(mosaic)
         image, flux, levels = self._image_and_levels(mosaic)
-        parts = []
+        parts, label_images = [], []
+
+        def add(measured, window, labels, number):
+            measured = self._offset(measured, window, number)
+            measured['part'] = np.full(measured['label'].size, len(parts))
+            parts.append(measured)
+            label_images.append((window, labels) if self.segmentation else None)
         for number, window, grid in self._windows(mosaic.shape):
             labels, measured = self._structures_in(image, flux, window, levels)
             if measured is None:
@@ -295,13 +306,31 @@ class DendroExtractor:
                 cut = np.isin(measured['label'], _touches_inner_edge(labels, window, mosaic.shape))
                 keep = owned & ~cut
                 for i in np.flatnonzero(owned & cut):
-                    grown, grown_window = self._grow_cut_source(image, flux, window, levels,
-                                                                (peak_y[i], peak_x[i]))
+                    grown, grown_window, grown_labels = self._grow_cut_source(
+                        image, flux, window, levels, (peak_y[i], peak_x[i]))
                     if grown is not None:
-                        parts.append(self._offset(grown, grown_window, number))
-            measured = {k: v[keep] for k, v in measured.items()}
-            parts.append(self._offset(measured, window, number))
-        return self._table(mosaic, parts)
+                        add(grown, grown_window, grown_labels, number)
+            add({k: v[keep] for k, v in measured.items()}, window, labels, number)
+        table, kept = self._table(mosaic, parts)
+        if self.segmentation:
+            self.segmentation_ = self._segmentation(mosaic.shape, table, kept, label_images)
+        return table
+
+    @staticmethod
+    def _segmentation(shape, table, kept, label_images):
+        """Label image of the catalogued structures, labelled with the catalogue ``id``."""
+        from photutils.segmentation import SegmentationImage
+        segmentation = np.zeros(shape, np.int32)
+        for number, (window, labels) in enumerate(label_images):
+            rows = np.flatnonzero(kept['part'] == number)
+            if rows.size == 0:
+                continue
+            lookup = np.zeros(int(labels.max()) + 1, np.int32)
+            lookup[kept['label'][rows]] = table['id'][rows]
+            ids = lookup[labels]
+            target = segmentation[window]
+            target[ids > 0] = ids[ids > 0]
+        return SegmentationImage(segmentation)
 
     @staticmethod
     def _offset(measured, window, number):
@@ -315,7 +344,7 @@ class DendroExtractor:
     def _table(self, mosaic, parts):
         columns = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
                    for k in ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major',
-                             'sigma_minor', 'theta', 'npix', 'tile')}
+                             'sigma_minor', 'theta', 'npix', 'tile', 'part', 'label')}
         # A source re-extracted from several cut tiles is kept once (by its peak pixel).
         peak_index = (columns['peak_y'].astype(np.int64) * mosaic.shape[1]
                       + columns['peak_x'].astype(np.int64))
@@ -361,7 +390,7 @@ class DendroExtractor:
         table['tile'] = columns['tile'].astype(int)
         describe_columns(table)
         table.meta.update(self._meta(mosaic))
-        return table
+        return table, {'part': columns['part'].astype(int), 'label': columns['label'].astype(int)}
 
     def _meta(self, mosaic):
         def plain(value):
