@@ -45,17 +45,6 @@ def radio_normalization(mosaic, *, stretch='asinh', vmin_rms=-1.0, max_percentil
     return ImageNormalize(vmin=vmin, vmax=vmax, stretch=_STRETCHES[stretch](), clip=False)
 
 
-def _catalog_coords(catalog):
-    """Sky coordinates of a catalogue with ``sky_centroid`` or ``ra``/``dec`` columns."""
-    from astropy.coordinates import SkyCoord
-    if 'sky_centroid' in catalog.colnames:
-        return catalog['sky_centroid']
-    for ra, dec in (('ra', 'dec'), ('RA', 'DEC'), ('RA', 'Dec')):
-        if ra in catalog.colnames and dec in catalog.colnames:
-            return SkyCoord(u.Quantity(catalog[ra], u.deg), u.Quantity(catalog[dec], u.deg))
-    raise ValueError('the catalogue has no sky_centroid or ra/dec columns to plot.')
-
-
 def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno',
                 colorbar=True, marker_size=None, catalog_color='cyan', catalog_label=None,
                 norm=None):
@@ -90,6 +79,8 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
     """
     import matplotlib.pyplot as plt
 
+    from .matching import catalog_coordinates
+
     if ax is None:
         fig = plt.figure(figsize=(7, 6))
         ax = fig.add_subplot(projection=mosaic.wcs)
@@ -117,7 +108,7 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
         size = marker_size or max(20.0, 4 * float(np.mean(mosaic.beam_fwhm_pixels)) ** 2
                                   * 100 / max(mosaic.shape))
         for i, table in enumerate(tables):
-            coords = _catalog_coords(table)
+            coords = catalog_coordinates(table)
             x, y = mosaic.wcs.world_to_pixel(coords)
             ax.scatter(x, y, s=size, facecolor='none', edgecolor=colors[i % len(colors)],
                        linewidth=0.8, label=labels[i % len(labels)])
