@@ -13,3 +13,4 @@ except ImportError:  # pragma: no cover - only without an installed package
 from .exceptions import *  # noqa: F401,F403
 from .mosaic import *  # noqa: F401,F403
 from .extraction import DendroExtractor  # noqa: F401
+from .training import TrainingSet, TrainingSetBuilder  # noqa: F401

@@ -89,6 +89,29 @@ def _cmd_extract(args):
     return 0
 
 
+def _cmd_training(args):
+    from astropy.table import QTable
+
+    from .mosaic import Mosaic
+    from .training import FIXED_CLIP, TrainingSetBuilder
+    if args.research_2024:
+        builder = TrainingSetBuilder.research_2024(keep_labels=args.keep_labels)
+    else:
+        builder = TrainingSetBuilder(patch_size=args.patch_size, patch_shift=args.patch_shift,
+                                     origin_offset=args.origin_offset,
+                                     pooling=args.pooling if args.pooling == 'beam' else int(args.pooling),
+                                     clip='percentile' if args.clip == 'percentile' else FIXED_CLIP,
+                                     keep_labels=args.keep_labels)
+    catalog = QTable.read(args.catalog)
+    reference = QTable.read(args.reference) if args.reference else None
+    training_set = builder.build(Mosaic.read(args.mosaic), catalog, reference)
+    npz_path, boxes_path = training_set.write(args.output, overwrite=args.overwrite)
+    print(f'built {len(training_set)} patches with {len(training_set.boxes)} boxes '
+          f'from {args.mosaic}')
+    print(f'wrote {npz_path} and {boxes_path}')
+    return 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -136,6 +159,26 @@ def build_parser():
     extract.add_argument('--backend', choices=['fast', 'astrodendro'], default='fast')
     extract.add_argument('--overwrite', action='store_true', help='replace an existing catalogue')
     extract.set_defaults(func=_cmd_extract)
+
+    training = sub.add_parser('training', help='build a training set (patches and boxes)',
+                              description='Cut a mosaic into normalised patches and turn a '
+                                          'catalogue into target boxes (TrainingSetBuilder).')
+    training.add_argument('mosaic', type=Path, help='FITS mosaic')
+    training.add_argument('--catalog', type=Path, required=True, help='source catalogue (ECSV, FITS)')
+    training.add_argument('--reference', type=Path,
+                          help='reference catalogue for confidence labels (e.g. LoTSS DR2)')
+    training.add_argument('-o', '--output', type=Path, required=True,
+                          help='output path (writes PATH.npz and PATH.boxes.ecsv)')
+    training.add_argument('--patch-size', type=int, default=256)
+    training.add_argument('--patch-shift', type=int, default=240)
+    training.add_argument('--origin-offset', type=int, default=64)
+    training.add_argument('--pooling', default='2', help="pooling factor, or 'beam'")
+    training.add_argument('--clip', choices=['fixed', 'percentile'], default='fixed')
+    training.add_argument('--keep-labels', nargs='+', choices=['both', 'catalog_only', 'reference_only'],
+                          help='keep only boxes with these confidence labels')
+    training.add_argument('--research-2024', action='store_true', help='the 2024 research settings')
+    training.add_argument('--overwrite', action='store_true')
+    training.set_defaults(func=_cmd_training)
 
     info = sub.add_parser('info', help='describe a mosaic: beam, pixel scale, noise, thresholds')
     info.add_argument('mosaic', type=Path, help='FITS mosaic')

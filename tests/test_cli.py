@@ -84,3 +84,20 @@ def test_extract_command(tmp_path, capsys):
     assert QTable.read(out).meta['threshold'] == 'research'
     assert main(['extract', str(mosaic), '-o', str(out)]) == 2
     assert 'already exists' in capsys.readouterr().err
+
+
+def test_training_command(tmp_path, capsys):
+    mosaic = tmp_path / 'sim.fits'
+    assert main(['simulate', str(mosaic), '--shape', '600', '--seed', '4']) == 0
+    catalog = tmp_path / 'cat.ecsv'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    capsys.readouterr()
+    out = tmp_path / 'train'
+    assert main(['training', str(mosaic), '--catalog', str(catalog), '--reference',
+                 str(tmp_path / 'sim-truth.ecsv'), '-o', str(out), '--keep-labels', 'both']) == 0
+    report = capsys.readouterr().out
+    assert 'patches with' in report and (tmp_path / 'train.npz').exists()
+    from lotss_tools.training import TrainingSet
+    training_set = TrainingSet.read(out)
+    assert len(training_set) > 0 and len(training_set.boxes) > 0
+    assert set(training_set.boxes['label']) == {'both'}
