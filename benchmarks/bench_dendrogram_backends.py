@@ -139,7 +139,8 @@ def main(argv=None):
         print(f'{name:<14} {best:10.3f} {1e6 * best / data.size:10.4f} '
               f'{1e6 * best / max(n_above, 1):10.3f} {ref_time / best:9.1f} '
               f'{n_leaves:7d} {peak / 2**20:14.1f}')
-    print(f'max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB')
+    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'max RSS of the process: {max_rss:.0f} MB')
     print(f'identical leaves: {identical_leaves}; identical index_map: {identical_map}')
     if not (identical_leaves and identical_map):
         raise SystemExit('backends disagree')

@@ -293,10 +293,10 @@ def test_result_helpers():
 
     structure_of = res.index_map.ravel()
     for sid in range(res.n_structures):
-        own = res.structure_pixels(sid)
+        own = res.structure_pixels(sid, subtree=False)
         assert (structure_of[own] == sid).all() and own.size == res.npix[sid]
         assert np.all(np.diff(own) > 0)
-        sub = res.structure_pixels(sid, subtree=True)
+        sub = res.structure_pixels(sid)
         assert (res.ancestor[structure_of[sub]] == res.ancestor[sid]).all()
         assert data.ravel()[res.peak_pixel[sid]] == res.peak_value[sid]
         assert res.peak_value[sid] == data.ravel()[sub].max()
