@@ -112,6 +112,44 @@ def _cmd_training(args):
     return 0
 
 
+def _load_reference(args):
+    """The reference catalogue of ``xmatch``: a file, or LoTSS DR2 from VizieR."""
+    from astropy.table import QTable
+    if args.reference != 'lotss-dr2':
+        return QTable.read(args.reference)
+    from .catalogs import get_lotss_dr2
+    from .mosaic import Mosaic
+    if args.mosaic is None:
+        raise ValueError('--reference lotss-dr2 needs --mosaic, to query the mosaic footprint.')
+    return get_lotss_dr2(Mosaic.read(args.mosaic))
+
+
+def _cmd_xmatch(args):
+    from astropy.table import QTable
+
+    from .crossmatch import SUMMARY_QUANTITIES, CrossMatcher, chance_match_rate
+    from .mosaic import Mosaic
+    catalog = QTable.read(args.catalog)
+    reference = _load_reference(args)
+    result = CrossMatcher(radius=args.radius, method=args.method).match(catalog, reference)
+    present = [q for q in SUMMARY_QUANTITIES if q in catalog.colnames and q in reference.colnames]
+    summary = result.summary(quantities=present)
+    print(f'{args.catalog} against {args.reference}: {result.n_matched} pairs within {args.radius}')
+    for name in summary.colnames:
+        value = summary[name][0]
+        print(f'  {name:<24s} {value:.4g}' if isinstance(value, float) else f'  {name:<24s} {value}')
+    if args.output:
+        result.write_pairs(args.output, overwrite=args.overwrite)
+        print(f'wrote {args.output}')
+    if args.chance:
+        if args.mosaic is None:
+            raise ValueError('--chance needs --mosaic: random positions are drawn in its footprint.')
+        rate = chance_match_rate(catalog, reference, Mosaic.read(args.mosaic),
+                                 n_trials=args.chance, radius=args.radius, seed=0)
+        print(f'  chance-match fraction    {rate.mean:.4f} +- {rate.std:.4f} ({args.chance} trials)')
+    return 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -179,6 +217,23 @@ def build_parser():
     training.add_argument('--research-2024', action='store_true', help='the 2024 research settings')
     training.add_argument('--overwrite', action='store_true')
     training.set_defaults(func=_cmd_training)
+
+    xmatch = sub.add_parser('xmatch', help='cross-match a catalogue with a reference',
+                            description='One-to-one match of a catalogue with a reference '
+                                        '(a file, or LoTSS DR2 from VizieR); prints recall, '
+                                        'precision, F1 and relative flux/size differences.')
+    xmatch.add_argument('catalog', type=Path, help='catalogue file (ECSV, FITS, VOTable)')
+    xmatch.add_argument('--reference', required=True,
+                        help="reference catalogue file, or 'lotss-dr2' (needs --mosaic)")
+    xmatch.add_argument('--mosaic', type=Path, help='the mosaic the catalogue comes from')
+    xmatch.add_argument('--radius', type=u.Quantity, default=12 * u.arcsec,
+                        help='match radius, e.g. 12arcsec (default: %(default)s)')
+    xmatch.add_argument('--method', choices=['optimal', 'nearest'], default='optimal')
+    xmatch.add_argument('-o', '--output', type=Path, help='write the matched pairs here')
+    xmatch.add_argument('--chance', type=int, metavar='N_TRIALS',
+                        help='also measure the chance-match fraction (needs --mosaic)')
+    xmatch.add_argument('--overwrite', action='store_true')
+    xmatch.set_defaults(func=_cmd_xmatch)
 
     info = sub.add_parser('info', help='describe a mosaic: beam, pixel scale, noise, thresholds')
     info.add_argument('mosaic', type=Path, help='FITS mosaic')

@@ -1,27 +1,48 @@
 """One-to-one sky matching of two catalogues and the scores it gives.
 
-Matching is optimal, not greedy: candidate pairs closer than the radius are
-found with a KD-tree (`lotss_tools.neighbours`), and inside each
-group of mutually reachable sources the assignment with the most matches and,
-among those, the smallest total separation is solved with
-`scipy.optimize.linear_sum_assignment`. The result does not depend on the
-order of the rows.
+Candidate pairs closer than the radius are found with a KD-tree
+(`lotss_tools.neighbours`); each source is then used at most once, on both
+sides. Two rules choose among the candidates:
+
+``'optimal'`` (default)
+    The most pairs and, among all assignments with that many pairs, the
+    smallest total separation. Sources whose only candidate is each other
+    (the vast majority at survey densities) are paired directly; every group
+    of mutually reachable sources with more than one candidate pair is
+    solved, all groups at once, as one sparse linear assignment problem
+    (`scipy.sparse.csgraph.min_weight_full_bipartite_matching`).
+``'nearest'``
+    Closest pair first: the globally closest candidate pair is accepted, its
+    two sources removed, and so on. Simple and fast, but in crowded fields it
+    can leave sources unmatched that the optimal rule pairs.
+
+Both are independent of the order of the rows (up to exact ties in
+separation). The research code's rule -- each catalogue row, in input
+order, takes its nearest unused reference -- depends on the row order and is
+not provided.
 """
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 from .neighbours import pairs_within
 
-__all__ = ['match_one_to_one', 'catalog_coordinates', 'recall_precision']
+__all__ = ['match_one_to_one', 'catalog_coordinates', 'recall_precision', 'MATCH_METHODS']
+
+#: Matching rules understood by `match_one_to_one`.
+MATCH_METHODS = ('optimal', 'nearest')
 
 
 def catalog_coordinates(catalog):
-    """Sky positions of a catalogue: its ``sky_centroid`` or ``ra``/``dec`` columns."""
+    """Sky positions of a catalogue: its ``sky_centroid`` or ``ra``/``dec`` columns.
+
+    ``ra``/``dec`` columns without a unit are taken to be in degrees; the
+    VizieR spellings ``RA``/``DEC`` and ``RAJ2000``/``DEJ2000`` are also
+    accepted.
+    """
     if 'sky_centroid' in catalog.colnames:
         return catalog['sky_centroid']
     for ra, dec in (('ra', 'dec'), ('RA', 'DEC'), ('RAJ2000', 'DEJ2000')):
@@ -31,8 +52,68 @@ def catalog_coordinates(catalog):
                      f'(columns: {", ".join(catalog.colnames[:12])}).')
 
 
-def match_one_to_one(catalog, reference, radius=6 * u.arcsec):
-    """Optimal one-to-one match of two catalogues within a radius.
+def _optimal(ia, ib, scaled, n_catalog, n_reference):
+    """Indices of the chosen pairs under the optimal rule (``scaled``: separation / radius)."""
+    graph = coo_matrix((np.ones(ia.size), (ia, ib + n_catalog)),
+                       shape=(n_catalog + n_reference,) * 2)
+    _, component = connected_components(graph, directed=False)
+    pair_component = component[ia]
+    pairs_per_component = np.bincount(pair_component)
+    multi = np.flatnonzero(pairs_per_component[pair_component] > 1)
+    chosen = [np.flatnonzero(pairs_per_component[pair_component] == 1)]
+    if multi.size:
+        # All multi-pair groups in one sparse assignment problem. Rows: the
+        # catalogue sources, then one "unmatched" dummy per reference source;
+        # columns: the reference sources, then one dummy per catalogue source.
+        # A source left unmatched pays `penalty` (through its dummy), a match
+        # pays its scaled separation (<= 1), and a dummy-dummy edge exists for
+        # every candidate pair so that a full matching always exists. One more
+        # match saves 2 * penalty and costs at most the size of its group in
+        # separation, so the count of matches is maximised first.
+        rows, row_of = np.unique(ia[multi], return_inverse=True)
+        cols, col_of = np.unique(ib[multi], return_inverse=True)
+        p, q = rows.size, cols.size
+        penalty = float(pairs_per_component.max()) + 1.0
+        p_range, q_range = np.arange(p), np.arange(q)
+        # +1 on every weight: the solver needs non-zero weights.
+        weights = np.concatenate([scaled[multi] + 1.0, np.full(p + q, penalty + 1.0),
+                                  np.ones(multi.size)])
+        matrix_rows = np.concatenate([row_of, p_range, p + q_range, p + col_of])
+        matrix_cols = np.concatenate([col_of, q + p_range, q_range, q + row_of])
+        biadjacency = csr_matrix((weights, (matrix_rows, matrix_cols)), shape=(p + q, p + q))
+        r, c = min_weight_full_bipartite_matching(biadjacency)
+        real = (r < p) & (c < q)
+        key = row_of.astype(np.int64) * q + col_of        # sorted: pairs come sorted by (ia, ib)
+        chosen.append(multi[np.searchsorted(key, r[real].astype(np.int64) * q + c[real])])
+    return np.sort(np.concatenate(chosen))
+
+
+def _nearest(ia, ib, scaled, n_catalog, n_reference):
+    """Indices of the chosen pairs under the closest-pair-first rule.
+
+    Implemented as rounds of "mutual best" pairs, which gives the same
+    result as accepting pairs one by one in order of separation.
+    """
+    order = np.lexsort((ib, ia, scaled))         # priority order, ties broken by row
+    chosen = []
+    used_catalog = np.zeros(n_catalog, bool)
+    used_reference = np.zeros(n_reference, bool)
+    while order.size:
+        a, b = ia[order], ib[order]
+        first_a = np.zeros(order.size, bool)
+        first_a[np.unique(a, return_index=True)[1]] = True
+        first_b = np.zeros(order.size, bool)
+        first_b[np.unique(b, return_index=True)[1]] = True
+        accept = first_a & first_b
+        chosen.append(order[accept])
+        used_catalog[a[accept]] = True
+        used_reference[b[accept]] = True
+        order = order[~(used_catalog[a] | used_reference[b])]
+    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, int)
+
+
+def match_one_to_one(catalog, reference, radius=6 * u.arcsec, *, method='optimal'):
+    """One-to-one match of two catalogues within a radius.
 
     Parameters
     ----------
@@ -40,13 +121,17 @@ def match_one_to_one(catalog, reference, radius=6 * u.arcsec):
         Tables with ``sky_centroid`` or ``ra``/``dec`` columns, or coordinates.
     radius : `~astropy.units.Quantity`
         Largest separation of a match.
+    method : {'optimal', 'nearest'}
+        ``'optimal'``: the most pairs, then the smallest total separation.
+        ``'nearest'``: closest pair first (see the module description).
 
     Returns
     -------
     index_catalog, index_reference : `~numpy.ndarray` of int
-        Row pairs that match, each row used at most once.
-    separation : `~astropy.coordinates.Angle`
-        Their separations.
+        Row pairs that match, each row used at most once, sorted by
+        ``index_catalog``.
+    separation : `~astropy.units.Quantity`
+        Their separations (arcsec).
 
     Examples
     --------
@@ -58,53 +143,38 @@ def match_one_to_one(catalog, reference, radius=6 * u.arcsec):
     >>> ia.tolist(), ib.tolist()
     ([0, 1], [0, 1])
     """
+    if method not in MATCH_METHODS:
+        raise ValueError(f'method must be one of {MATCH_METHODS}, not {method!r}.')
     a = catalog if isinstance(catalog, SkyCoord) else catalog_coordinates(catalog)
     b = reference if isinstance(reference, SkyCoord) else catalog_coordinates(reference)
-    empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.deg)
+    empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.arcsec)
     if len(a) == 0 or len(b) == 0:
         return empty
     ia, ib, sep = pairs_within(a, b, radius)
     if ia.size == 0:
         return empty
-    na = len(a)
-    graph = coo_matrix((np.ones(ia.size), (ia, ib + na)), shape=(na + len(b),) * 2)
-    _, component = connected_components(graph, directed=False)
-    pair_component = component[ia]
-    order = np.argsort(pair_component, kind='stable')
-    bounds = np.flatnonzero(np.diff(pair_component[order])) + 1
-    degrees = sep.to_value(u.arcsec)
-    big = 1e6 + 2 * radius.to_value(u.arcsec)
-    chosen = []
-    for group in np.split(order, bounds):
-        if group.size == 1:
-            chosen.append(group)
-            continue
-        rows, row_of = np.unique(ia[group], return_inverse=True)
-        cols, col_of = np.unique(ib[group], return_inverse=True)
-        cost = np.full((rows.size, cols.size), big)
-        cost[row_of, col_of] = degrees[group]
-        r, c = linear_sum_assignment(cost)
-        ok = cost[r, c] < big
-        lookup = {(ri, ci): g for g, ri, ci in zip(group, row_of, col_of)}
-        chosen.append(np.array([lookup[(ri, ci)] for ri, ci in zip(r[ok], c[ok])], int))
-    chosen = np.sort(np.concatenate(chosen))
+    scaled = (sep / radius).to_value(u.dimensionless_unscaled)
+    solve = _optimal if method == 'optimal' else _nearest
+    chosen = solve(ia, ib, scaled, len(a), len(b))
     return ia[chosen], ib[chosen], sep[chosen]
 
 
-def recall_precision(catalog, reference, radius=6 * u.arcsec):
+def recall_precision(catalog, reference, radius=6 * u.arcsec, *, method='optimal'):
     """Recall (matched / reference rows) and precision (matched / catalogue rows).
 
     Parameters
     ----------
     catalog, reference : `~astropy.table.Table`
     radius : `~astropy.units.Quantity`
+    method : {'optimal', 'nearest'}
+        See `match_one_to_one`.
 
     Returns
     -------
     recall, precision : float
         NaN when the corresponding catalogue is empty.
     """
-    matched = len(match_one_to_one(catalog, reference, radius)[0])
+    matched = len(match_one_to_one(catalog, reference, radius, method=method)[0])
     recall = matched / len(reference) if len(reference) else np.nan
     precision = matched / len(catalog) if len(catalog) else np.nan
     return recall, precision

@@ -101,3 +101,20 @@ def test_training_command(tmp_path, capsys):
     training_set = TrainingSet.read(out)
     assert len(training_set) > 0 and len(training_set.boxes) > 0
     assert set(training_set.boxes['label']) == {'both'}
+
+
+def test_xmatch_command(tmp_path, capsys):
+    mosaic = tmp_path / 'sim.fits'
+    assert main(['simulate', str(mosaic), '--shape', '600', '--seed', '6']) == 0
+    catalog = tmp_path / 'cat.ecsv'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    capsys.readouterr()
+    pairs = tmp_path / 'pairs.ecsv'
+    assert main(['xmatch', str(catalog), '--reference', str(tmp_path / 'sim-truth.ecsv'),
+                 '--radius', '6arcsec', '-o', str(pairs), '--mosaic', str(mosaic),
+                 '--chance', '3']) == 0
+    report = capsys.readouterr().out
+    assert 'precision' in report and 'recall' in report and 'chance-match fraction' in report
+    assert len(QTable.read(pairs)) > 0
+    assert main(['xmatch', str(catalog), '--reference', 'lotss-dr2']) == 2
+    assert 'needs --mosaic' in capsys.readouterr().err

@@ -1,0 +1,306 @@
+"""`MatchResult`: the pairs, the leftovers and the scores of a cross-match."""
+
+import functools
+
+import numpy as np
+from astropy import units as u
+from astropy.stats import binom_conf_interval
+from astropy.table import QTable
+
+from ..io import write_table
+from ._columns import binning_values, column_quantity, quantity_unit
+
+__all__ = ['MatchResult', 'SUMMARY_QUANTITIES']
+
+#: Columns whose relative differences `MatchResult.summary` reports by default.
+SUMMARY_QUANTITIES = ('total_flux', 'major_fwhm', 'minor_fwhm')
+
+#: Coverage of the binomial intervals of `MatchResult.completeness` (1 sigma).
+CONFIDENCE_LEVEL = 0.682689
+
+
+def _ratio(numerator, denominator):
+    return numerator / denominator if denominator else np.nan
+
+
+def _statistics(values):
+    """Mean, median and sample standard deviation of the finite values (NaN if too few)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return np.nan, np.nan, np.nan
+    std = float(np.std(values, ddof=1)) if values.size > 1 else np.nan
+    return float(np.mean(values)), float(np.median(values)), std
+
+
+class MatchResult:
+    """The outcome of `~lotss_tools.crossmatch.CrossMatcher.match`.
+
+    Scores follow the research definitions: ``recall`` = matched /
+    reference rows (the fraction of the reference that was found),
+    ``precision`` = matched / catalogue rows, ``f1`` their harmonic mean.
+    ``recall`` is NaN for an empty reference, ``precision`` NaN for an
+    empty catalogue, ``f1`` NaN when either is NaN and 0 when both are 0.
+
+    Attributes
+    ----------
+    catalog, reference : `~astropy.table.QTable`
+        The two matched tables, as given.
+    index_catalog, index_reference : `~numpy.ndarray` of int
+        Rows of each table that form the pairs, pair by pair.
+    separation : `~astropy.units.Quantity`
+        Separation of each pair (arcsec).
+    radius : `~astropy.units.Quantity`
+        Matching radius.
+    method : str
+        Matching rule (``'optimal'`` or ``'nearest'``).
+    suffixes : tuple of two str
+        Appended to the column names of each side in `pairs`.
+    """
+
+    def __init__(self, catalog, reference, index_catalog, index_reference, separation, *,
+                 radius, method, suffixes=('_cat', '_ref')):
+        self.catalog, self.reference = catalog, reference
+        self.index_catalog = np.asarray(index_catalog, int)
+        self.index_reference = np.asarray(index_reference, int)
+        self.separation = u.Quantity(separation, u.arcsec)
+        self.radius, self.method, self.suffixes = radius, method, tuple(suffixes)
+
+    # ------------------------------------------------------------ counts
+    @property
+    def n_matched(self):
+        """Number of pairs."""
+        return int(self.index_catalog.size)
+
+    @property
+    def n_catalog(self):
+        """Rows of the catalogue."""
+        return len(self.catalog)
+
+    @property
+    def n_reference(self):
+        """Rows of the reference."""
+        return len(self.reference)
+
+    @property
+    def recall(self):
+        """Matched / reference rows (NaN for an empty reference)."""
+        return _ratio(self.n_matched, self.n_reference)
+
+    @property
+    def precision(self):
+        """Matched / catalogue rows (NaN for an empty catalogue)."""
+        return _ratio(self.n_matched, self.n_catalog)
+
+    @property
+    def f1(self):
+        """Harmonic mean of recall and precision (NaN if either is NaN, 0 if both are 0)."""
+        recall, precision = self.recall, self.precision
+        if np.isnan(recall) or np.isnan(precision):
+            return np.nan
+        return _ratio(2 * recall * precision, recall + precision) if recall + precision else 0.0
+
+    @property
+    def matched_catalog(self):
+        """Boolean mask over the catalogue rows: True for rows in a pair."""
+        mask = np.zeros(self.n_catalog, bool)
+        mask[self.index_catalog] = True
+        return mask
+
+    @property
+    def matched_reference(self):
+        """Boolean mask over the reference rows: True for rows in a pair."""
+        mask = np.zeros(self.n_reference, bool)
+        mask[self.index_reference] = True
+        return mask
+
+    # ------------------------------------------------------------ tables
+    @functools.cached_property
+    def pairs(self):
+        """One row per pair: every catalogue column with the first suffix
+        (``_cat``), every reference column with the second (``_ref``), and
+        ``separation`` (arcsec); ``meta`` as in `write_pairs`."""
+        pairs = QTable()
+        for table, index, suffix in ((self.catalog, self.index_catalog, self.suffixes[0]),
+                                     (self.reference, self.index_reference, self.suffixes[1])):
+            for name in table.colnames:
+                pairs[name + suffix] = table[name][index]
+        pairs['separation'] = self.separation
+        pairs['separation'].info.description = 'angular distance between the two positions'
+        pairs.meta.update(self._provenance())
+        return pairs
+
+    def _provenance(self):
+        # FITS-compatible keys (8 characters at most).
+        return {'RADIUS': float(self.radius.to_value(u.arcsec)), 'METHOD': self.method,
+                'N_CAT': self.n_catalog, 'N_REF': self.n_reference, 'N_MATCH': self.n_matched}
+
+    def write_pairs(self, path, *, overwrite=False, format=None):
+        """Write `pairs` atomically (`lotss_tools.io.write_table`: ECSV by default).
+
+        The table's ``meta`` records ``RADIUS`` (arcsec), ``METHOD`` and the
+        counts ``N_CAT``, ``N_REF`` and ``N_MATCH`` (as do the ``meta`` of
+        `pairs` and of `completeness`).
+
+        Returns
+        -------
+        path : `pathlib.Path`
+        """
+        return write_table(self.pairs, path, overwrite=overwrite, format=format)
+
+    @property
+    def unmatched_catalog(self):
+        """Catalogue rows in no pair (same columns as the catalogue)."""
+        return self.catalog[~self.matched_catalog]
+
+    @property
+    def unmatched_reference(self):
+        """Reference rows in no pair (same columns as the reference)."""
+        return self.reference[~self.matched_reference]
+
+    def relative_difference(self, name):
+        """``(catalogue - reference) / reference`` of column ``name`` for each pair.
+
+        Units are converted (a catalogue in Jy compares with one in mJy);
+        columns without a unit take the package's schema unit.
+
+        Returns
+        -------
+        `~numpy.ndarray`
+            One float per pair; NaN where the reference value is 0 or missing.
+        """
+        reference = column_quantity(self.reference, name, 'reference')
+        catalog = column_quantity(self.catalog, name, 'catalogue', reference.unit)
+        cat, ref = catalog.value[self.index_catalog], reference.value[self.index_reference]
+        with np.errstate(divide='ignore', invalid='ignore'):
+            diff = (cat - ref) / ref
+        diff[~np.isfinite(diff)] = np.nan
+        return diff
+
+    def summary(self, quantities=SUMMARY_QUANTITIES):
+        """The scores of the match in a one-row table (stack them over mosaics with vstack).
+
+        Parameters
+        ----------
+        quantities : sequence of str
+            Columns (present in both tables) whose relative differences
+            ``(cat - ref) / ref`` over the pairs are summarised; ``()`` for
+            positions only.
+
+        Returns
+        -------
+        `~astropy.table.QTable`
+            Columns ``n_catalog``, ``n_reference``, ``n_matched``,
+            ``recall``, ``precision``, ``f1``, ``radius``, ``method``,
+            ``separation_median`` and, for each quantity ``q``,
+            ``q_rel_mean``, ``q_rel_median``, ``q_rel_std`` (sample standard
+            deviation), over the pairs with a finite difference (NaN when
+            there are none).
+        """
+        quantities = (quantities,) if isinstance(quantities, str) else tuple(quantities)
+        row = QTable()
+        described = [
+            ('n_catalog', self.n_catalog, 'rows of the catalogue'),
+            ('n_reference', self.n_reference, 'rows of the reference'),
+            ('n_matched', self.n_matched, 'one-to-one pairs'),
+            ('recall', self.recall, 'n_matched / n_reference'),
+            ('precision', self.precision, 'n_matched / n_catalog'),
+            ('f1', self.f1, 'harmonic mean of recall and precision'),
+            ('radius', self.radius.to(u.arcsec), 'matching radius'),
+            ('method', self.method, 'matching rule'),
+            ('separation_median', (np.median(self.separation) if self.n_matched
+                                   else np.nan * u.arcsec), 'median separation of the pairs')]
+        for name in quantities:
+            stats = _statistics(self.relative_difference(name))
+            for stat, value in zip(('mean', 'median', 'std'), stats):
+                described.append((f'{name}_rel_{stat}', value,
+                                  f'{stat} of ({name}_cat - {name}_ref) / {name}_ref'))
+        for name, value, description in described:
+            row[name] = [value]
+            row[name].info.description = description
+        return row
+
+    def completeness(self, bins=10, quantity='flux'):
+        """Recall and precision in bins of flux, SNR or any other column.
+
+        Recall in a bin is the fraction of the *reference* sources whose
+        value falls in it that are matched; precision, the fraction of the
+        *catalogue* sources whose value falls in it that are matched (each
+        side binned by its own measurement).
+
+        Parameters
+        ----------
+        bins : int or array-like or `~astropy.units.Quantity`
+            Number of logarithmic bins spanning the positive values of both
+            tables, or the bin edges (increasing; plain numbers are in the
+            column's unit, mJy for flux).
+        quantity : str
+            ``'flux'`` (``total_flux``), ``'snr'`` (the ``snr`` column, or
+            ``peak_flux / local_rms`` when there is none) or a column name.
+
+        Returns
+        -------
+        `~astropy.table.QTable`
+            One row per bin: ``low``, ``high``, ``center`` (geometric mean
+            of the edges), ``n_reference``, ``n_reference_matched``,
+            ``recall``, ``recall_low``, ``recall_high``, ``n_catalog``,
+            ``n_catalog_matched``, ``precision``, ``precision_low``,
+            ``precision_high``. The ``_low``/``_high`` columns are the 68%
+            Wilson binomial intervals; fractions are NaN in empty bins.
+        """
+        unit = quantity_unit(quantity, self.catalog, self.reference)
+        values_ref = binning_values(self.reference, quantity, 'reference', unit).value
+        values_cat = binning_values(self.catalog, quantity, 'catalogue', unit).value
+        edges = _edges(bins, unit, np.concatenate([values_ref, values_cat]))
+        table = QTable()
+        table['low'], table['high'] = edges[:-1] * unit, edges[1:] * unit
+        table['center'] = np.sqrt(edges[:-1] * edges[1:]) * unit if edges.size and (
+            edges[0] > 0) else 0.5 * (edges[:-1] + edges[1:]) * unit
+        for side, values, matched in (('reference', values_ref, self.matched_reference),
+                                      ('catalog', values_cat, self.matched_catalog)):
+            total = np.histogram(values, edges)[0] if edges.size else np.zeros(0, int)
+            hits = np.histogram(values[matched], edges)[0] if edges.size else np.zeros(0, int)
+            score = 'recall' if side == 'reference' else 'precision'
+            with np.errstate(divide='ignore', invalid='ignore'):
+                fraction = np.where(total > 0, hits / np.maximum(total, 1), np.nan)
+            low, high = np.full(total.size, np.nan), np.full(total.size, np.nan)
+            filled = total > 0
+            if filled.any():
+                low[filled], high[filled] = binom_conf_interval(
+                    hits[filled], total[filled], confidence_level=CONFIDENCE_LEVEL,
+                    interval='wilson')
+            table[f'n_{side}'], table[f'n_{side}_matched'] = total, hits
+            table[score], table[f'{score}_low'], table[f'{score}_high'] = fraction, low, high
+        table.meta.update(quantity=quantity, **self._provenance())
+        return table
+
+    def plot_completeness(self, ax=None, *, bins=10, quantity='flux', **kwargs):
+        """Plot `completeness`; see `~lotss_tools.crossmatch.plot_completeness`."""
+        from .plotting import plot_completeness
+        return plot_completeness(self, ax=ax, bins=bins, quantity=quantity, **kwargs)
+
+    def __repr__(self):
+        return (f'<MatchResult: {self.n_matched} pairs within {self.radius:g} ({self.method}); '
+                f'{self.n_catalog} catalogue and {self.n_reference} reference rows; '
+                f'recall {self.recall:.3f}, precision {self.precision:.3f}, F1 {self.f1:.3f}>')
+
+
+def _edges(bins, unit, values):
+    """Bin edges (plain floats in ``unit``) from a count or explicit edges."""
+    if np.ndim(bins) == 0 and not isinstance(bins, u.Quantity):
+        if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool) or bins < 1:
+            raise ValueError(f'bins must be a positive number of bins or the bin edges, '
+                             f'not {bins!r}.')
+        positive = values[np.isfinite(values) & (values > 0)]
+        if positive.size == 0:
+            return np.zeros(0)
+        low, high = positive.min(), positive.max()
+        high = high * (1 + 1e-9) if high > low else low * 1.01
+        return np.geomspace(low, high, bins + 1)
+    try:
+        edges = u.Quantity(bins, unit).value if isinstance(bins, u.Quantity) else np.asarray(
+            bins, float)
+    except u.UnitsError:
+        raise ValueError(f'bin edges in {bins.unit} do not convert to {unit}.') from None
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
+        raise ValueError('bin edges must be a 1-D increasing sequence of at least two values.')
+    return edges.astype(float)
