@@ -28,6 +28,19 @@ def _shape(text):
     return tuple(parts)
 
 
+def _read_catalog(path):
+    """Read a catalogue file, turning astropy's reader errors into one line."""
+    from astropy.table import QTable
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such catalogue file.')
+    try:
+        return QTable.read(path)
+    except Exception as exc:  # astropy raises many kinds for unreadable files
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f'{path}: cannot read a catalogue from it ({first_line}).') from exc
+
+
 def _cmd_demo(args):
     from .demo import run_demo
     result = run_demo(args.output, shape=args.shape, seed=args.seed)
@@ -90,8 +103,6 @@ def _cmd_extract(args):
 
 
 def _cmd_training(args):
-    from astropy.table import QTable
-
     from .mosaic import Mosaic
     from .training import FIXED_CLIP, TrainingSetBuilder
     if args.research_2024:
@@ -102,8 +113,8 @@ def _cmd_training(args):
                                      pooling=args.pooling if args.pooling == 'beam' else int(args.pooling),
                                      clip='percentile' if args.clip == 'percentile' else FIXED_CLIP,
                                      keep_labels=args.keep_labels)
-    catalog = QTable.read(args.catalog)
-    reference = QTable.read(args.reference) if args.reference else None
+    catalog = _read_catalog(args.catalog)
+    reference = _read_catalog(args.reference) if args.reference else None
     training_set = builder.build(Mosaic.read(args.mosaic), catalog, reference)
     npz_path, boxes_path = training_set.write(args.output, overwrite=args.overwrite)
     print(f'built {len(training_set)} patches with {len(training_set.boxes)} boxes '
@@ -114,9 +125,8 @@ def _cmd_training(args):
 
 def _load_reference(args):
     """The reference catalogue of ``xmatch``: a file, or LoTSS DR2 from VizieR."""
-    from astropy.table import QTable
     if args.reference != 'lotss-dr2':
-        return QTable.read(args.reference)
+        return _read_catalog(args.reference)
     from .catalogs import get_lotss_dr2
     from .mosaic import Mosaic
     if args.mosaic is None:
@@ -125,11 +135,9 @@ def _load_reference(args):
 
 
 def _cmd_xmatch(args):
-    from astropy.table import QTable
-
     from .crossmatch import SUMMARY_QUANTITIES, CrossMatcher, chance_match_rate
     from .mosaic import Mosaic
-    catalog = QTable.read(args.catalog)
+    catalog = _read_catalog(args.catalog)
     reference = _load_reference(args)
     result = CrossMatcher(radius=args.radius, method=args.method).match(catalog, reference)
     present = [q for q in SUMMARY_QUANTITIES if q in catalog.colnames and q in reference.colnames]

@@ -36,19 +36,19 @@ __all__ = ['match_one_to_one', 'catalog_coordinates', 'recall_precision', 'MATCH
 MATCH_METHODS = ('optimal', 'nearest')
 
 
-def catalog_coordinates(catalog):
+def catalog_coordinates(catalog, name='catalogue'):
     """Sky positions of a catalogue: its ``sky_centroid`` or ``ra``/``dec`` columns.
 
     ``ra``/``dec`` columns without a unit are taken to be in degrees; the
     VizieR spellings ``RA``/``DEC`` and ``RAJ2000``/``DEJ2000`` are also
-    accepted.
+    accepted. ``name`` is how an error message calls the table.
     """
     if 'sky_centroid' in catalog.colnames:
         return catalog['sky_centroid']
     for ra, dec in (('ra', 'dec'), ('RA', 'DEC'), ('RAJ2000', 'DEJ2000')):
         if ra in catalog.colnames and dec in catalog.colnames:
             return SkyCoord(u.Quantity(catalog[ra], u.deg), u.Quantity(catalog[dec], u.deg))
-    raise ValueError(f'the catalogue has neither sky_centroid nor ra/dec columns '
+    raise ValueError(f'the {name} has neither sky_centroid nor ra/dec columns '
                      f'(columns: {", ".join(catalog.colnames[:12])}).')
 
 

@@ -118,3 +118,11 @@ def test_xmatch_command(tmp_path, capsys):
     assert len(QTable.read(pairs)) > 0
     assert main(['xmatch', str(catalog), '--reference', 'lotss-dr2']) == 2
     assert 'needs --mosaic' in capsys.readouterr().err
+
+
+def test_unreadable_catalogue_is_one_line(tmp_path, capsys):
+    bad = tmp_path / 'bad.ecsv'
+    bad.write_text('# %ECSV 1.0\n# ---\n# broken: [\n')
+    assert main(['xmatch', str(bad), '--reference', str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('lotss-tools xmatch: error:') and 'bad.ecsv' in err and len(err.splitlines()) == 1

@@ -27,9 +27,7 @@ def as_catalog(catalog, role):
 def positions(catalog, role):
     """Sky positions of a catalogue, with an error naming the ``role`` when absent or invalid."""
     try:
-        coords = catalog_coordinates(catalog)
-    except ValueError as exc:
-        raise ValueError(f'the {role} {exc}') from None
+        coords = catalog_coordinates(catalog, name=role)
     except u.UnitsError as exc:
         raise ValueError(f'the {role} positions are not angles: {exc}') from None
     if len(coords):
