@@ -205,3 +205,13 @@ def test_image_smaller_than_a_tile():
     tiled = DendroExtractor(box_size=10, tile_size=512).extract(mosaic)
     assert len(whole) == len(tiled) > 0
     np.testing.assert_allclose(tiled['total_flux'].value, whole['total_flux'].value)
+
+
+def test_parallel_tiles_give_the_same_catalogue(simulated):
+    serial = DendroExtractor(tile_size=256, tile_overlap=32).extract(simulated[0])
+    parallel = DendroExtractor(tile_size=256, tile_overlap=32, n_jobs=2).extract(simulated[0])
+    assert len(serial) == len(parallel)
+    np.testing.assert_array_equal(serial['x'], parallel['x'])
+    np.testing.assert_array_equal(serial['total_flux'], parallel['total_flux'])
+    with pytest.raises(ValueError, match='n_jobs'):
+        DendroExtractor(n_jobs=0)

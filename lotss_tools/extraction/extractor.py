@@ -1,6 +1,8 @@
 """`DendroExtractor`: dendrogram source extraction from a `~lotss_tools.Mosaic`."""
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from astropy import units as u
@@ -110,6 +112,11 @@ class DendroExtractor:
     gaussian_correction : bool
         Correct fluxes and sizes for the part of each source below its
         structure boundary (see `~lotss_tools.extraction.measure_structures`).
+    n_jobs : int
+        Threads that process tiles at the same time (-1: one per core). The
+        compiled backend releases the GIL, so tiles run in parallel.
+    progress : bool
+        Show a progress bar over the tiles.
     segmentation : bool
         Keep, after `extract`, a `photutils.segmentation.SegmentationImage`
         of the catalogued structures in ``segmentation_``, labelled with the
@@ -128,7 +135,7 @@ class DendroExtractor:
     def __init__(self, min_value=None, min_delta=None, min_npix=None, *, threshold='local',
                  structure='leaves', tile_size=None, tile_overlap=32, max_eccentricity=None,
                  backend='fast', box_size=25, sensitivity=100 * u.uJy / u.beam,
-                 gaussian_correction=True, segmentation=False):
+                 gaussian_correction=True, segmentation=False, n_jobs=1, progress=False):
         if threshold not in _THRESHOLDS:
             raise ValueError(f'threshold must be one of {_THRESHOLDS}, not {threshold!r}.')
         if structure not in _STRUCTURES:
@@ -151,6 +158,9 @@ class DendroExtractor:
         self.max_eccentricity, self.box_size = max_eccentricity, box_size
         self.sensitivity, self.gaussian_correction = sensitivity, gaussian_correction
         self.segmentation = segmentation
+        if not (n_jobs == -1 or (int(n_jobs) == n_jobs and n_jobs >= 1)):
+            raise ValueError(f'n_jobs must be a positive integer or -1, not {n_jobs!r}.')
+        self.n_jobs, self.progress = n_jobs, progress
 
     @classmethod
     def research_2023(cls, **kwargs):
@@ -291,8 +301,9 @@ class DendroExtractor:
             measured['part'] = np.full(measured['label'].size, len(parts))
             parts.append(measured)
             label_images.append((window, labels) if self.segmentation else None)
-        for number, window, grid in self._windows(mosaic.shape):
-            labels, measured = self._structures_in(image, flux, window, levels)
+        windows = list(self._windows(mosaic.shape))
+        for (number, window, grid), (labels, measured) in zip(
+                windows, self._map_windows(image, flux, [w for _, w, _ in windows], levels)):
             if measured is None:
                 if labels is None:
                     log.info('tile %d skipped: fewer than %d valid pixels', number, 2 * self.min_npix_)
@@ -315,6 +326,30 @@ class DendroExtractor:
         if self.segmentation:
             self.segmentation_ = self._segmentation(mosaic.shape, table, kept, label_images)
         return table
+
+    def _map_windows(self, image, flux, windows, levels):
+        """Dendrogram and measurements of each window, in order, on ``n_jobs`` threads.
+
+        The compiled backend releases the GIL, so tiles run in parallel.
+        """
+        def work(window):
+            return self._structures_in(image, flux, window, levels)
+
+        show = self.progress and len(windows) > 1
+        if self.n_jobs == 1 or len(windows) == 1:
+            results = (work(window) for window in windows)
+        else:
+            workers = os.cpu_count() if self.n_jobs == -1 else self.n_jobs
+            executor = ThreadPoolExecutor(max_workers=workers)
+            results = executor.map(work, windows)
+        if show:
+            from astropy.utils.console import ProgressBar
+            with ProgressBar(len(windows)) as bar:
+                for result in results:
+                    bar.update()
+                    yield result
+        else:
+            yield from results
 
     @staticmethod
     def _segmentation(shape, table, kept, label_images):
