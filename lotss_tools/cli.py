@@ -158,6 +158,91 @@ def _cmd_xmatch(args):
     return 0
 
 
+def _cmd_clean(args):
+    from .cleaning import CatalogCleaner, write_cleaning_regions
+    from .io import write_table
+    catalog = _read_catalog(args.catalog)
+    if args.preset == 'research-2023':
+        cleaner = CatalogCleaner.research_2023()
+    elif args.preset == 'research-2024':
+        cleaner = CatalogCleaner.research_2024(min_value=args.min_value)
+    else:
+        cleaner = CatalogCleaner()
+    kept, rejected = cleaner.clean(catalog)
+    output = args.output or Path(args.catalog).with_name(Path(args.catalog).stem + '-clean.ecsv')
+    rejected_path = args.rejected or output.with_name(output.stem + '-rejected.ecsv')
+    write_table(kept, output, overwrite=args.overwrite)
+    write_table(rejected, rejected_path, overwrite=args.overwrite)
+    print(f'{args.catalog}: kept {len(kept)} of {len(catalog)} sources ({args.preset} cleaner)')
+    for reason in sorted(set(rejected['reason'])):
+        print(f'  rejected as {reason:<26s} {int((rejected["reason"] == reason).sum())}')
+    print(f'wrote {output} and {rejected_path}')
+    if args.regions:
+        write_cleaning_regions(args.regions, kept, rejected, cleaner, overwrite=args.overwrite,
+                               format='crtf' if args.regions.suffix == '.crtf' else 'ds9')
+        print(f'wrote {args.regions}')
+    return 0
+
+
+def _cmd_merge(args):
+    from .cleaning import merge_catalogs
+    from .io import write_table
+    from .mosaic import Mosaic
+    catalogs = [_read_catalog(path) for path in args.catalogs]
+    footprints = [Mosaic.read(path) for path in args.mosaics] if args.mosaics else None
+    if footprints is not None and len(footprints) != len(catalogs):
+        raise ValueError(f'give one mosaic per catalogue ({len(catalogs)} catalogues, '
+                         f'{len(footprints)} mosaics).')
+    merged, duplicates = merge_catalogs(catalogs, footprints, radius=args.radius)
+    write_table(merged, args.output, overwrite=args.overwrite)
+    print(f'merged {sum(len(c) for c in catalogs)} rows of {len(catalogs)} catalogues into '
+          f'{len(merged)} sources ({len(duplicates)} overlap duplicates)')
+    print(f'wrote {args.output}')
+    if args.rejected:
+        write_table(duplicates, args.rejected, overwrite=args.overwrite)
+        print(f'wrote {args.rejected}')
+    return 0
+
+
+def _cmd_catalog(args):
+    from astropy.coordinates import SkyCoord
+
+    from .catalogs import get_lotss_dr2, write_catalog
+    from .mosaic import Mosaic
+    if args.mosaic is not None:
+        target, radius = Mosaic.read(args.mosaic), None
+    elif args.center is not None and args.radius is not None:
+        target, radius = SkyCoord(args.center, unit=(u.deg, u.deg)), args.radius
+    else:
+        raise ValueError('give --mosaic, or --center and --radius.')
+    table = get_lotss_dr2(target, radius, cache=not args.no_cache, refresh=args.refresh,
+                          pinned=args.pinned)
+    write_catalog(table, args.output, overwrite=args.overwrite)
+    provenance = table.meta.get('provenance', {})
+    print(f'LoTSS DR2: {len(table)} sources')
+    for key in ('catalog', 'source', 'server', 'retrieved_utc', 'n_rows', 'sha256'):
+        if key in provenance:
+            print(f'  {key:<12s} {provenance[key]}')
+    print(f'wrote {args.output}')
+    return 0
+
+
+def _cmd_confirm(args):
+    from .catalogs import confirm, write_catalog
+    rejected = _read_catalog(args.rejected)
+    references = {'allwise': args.allwise, 'desi': args.desi}
+    flagged = confirm(rejected, {k: v for k, v in references.items() if v is not None})
+    write_catalog(flagged, args.output, overwrite=args.overwrite)
+    print(f'{args.rejected}: {len(flagged)} candidates')
+    for flag in (0, 1, 2):
+        print(f'  flag {flag}: {int((flagged["flag"] == flag).sum())}')
+    chance = flagged.meta.get('confirmation', {}).get('chance_rate')
+    if chance:
+        print(f'  chance rates: {chance}')
+    print(f'wrote {args.output}')
+    return 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -225,6 +310,50 @@ def build_parser():
     training.add_argument('--research-2024', action='store_true', help='the 2024 research settings')
     training.add_argument('--overwrite', action='store_true')
     training.set_defaults(func=_cmd_training)
+
+    clean = sub.add_parser('clean', help='remove artifacts and duplicates, keeping what was rejected',
+                           description='CatalogCleaner: write the kept sources and the rejected '
+                                       'ones (with reason and the source that caused it).')
+    clean.add_argument('catalog', type=Path, help='catalogue file')
+    clean.add_argument('-o', '--output', type=Path, help='kept sources (default: CATALOG-clean.ecsv)')
+    clean.add_argument('--rejected', type=Path, help='rejected sources (default: beside --output)')
+    clean.add_argument('--preset', choices=['default', 'research-2023', 'research-2024'],
+                       default='default')
+    clean.add_argument('--min-value', type=u.Quantity, help='research-2024: the extraction min_value')
+    clean.add_argument('--regions', type=Path, help='also write a DS9 (.reg) or CRTF (.crtf) file')
+    clean.add_argument('--overwrite', action='store_true')
+    clean.set_defaults(func=_cmd_clean)
+
+    merge = sub.add_parser('merge', help='merge catalogues of overlapping tiles or mosaics',
+                           description='Keep one copy of each source seen by several overlapping '
+                                       'catalogues (farthest from its image edge if the mosaics '
+                                       'are given, else lowest local rms).')
+    merge.add_argument('catalogs', type=Path, nargs='+', help='catalogue files')
+    merge.add_argument('--mosaics', type=Path, nargs='+', help='their mosaics, in the same order')
+    merge.add_argument('--radius', type=u.Quantity, default=6 * u.arcsec)
+    merge.add_argument('-o', '--output', type=Path, required=True)
+    merge.add_argument('--rejected', type=Path, help='write the overlap duplicates here')
+    merge.add_argument('--overwrite', action='store_true')
+    merge.set_defaults(func=_cmd_merge)
+
+    catalog = sub.add_parser('catalog', help='fetch LoTSS DR2 from VizieR (cached, with provenance)')
+    catalog.add_argument('--mosaic', type=Path, help='query the footprint of this mosaic')
+    catalog.add_argument('--center', help='query centre, "RA DEC" in degrees')
+    catalog.add_argument('--radius', type=u.Quantity, help='query radius, e.g. 10arcmin')
+    catalog.add_argument('--pinned', type=Path, help='use this catalogue file instead of VizieR')
+    catalog.add_argument('--refresh', action='store_true', help='query again even if cached')
+    catalog.add_argument('--no-cache', action='store_true', help='neither read nor write the cache')
+    catalog.add_argument('-o', '--output', type=Path, required=True)
+    catalog.add_argument('--overwrite', action='store_true')
+    catalog.set_defaults(func=_cmd_catalog)
+
+    confirm = sub.add_parser('confirm', help='flag rejected candidates confirmed by AllWISE/DESI')
+    confirm.add_argument('rejected', type=Path, help='rejected candidates (from clean)')
+    confirm.add_argument('--allwise', help="AllWISE catalogue file, or 'xmatch' (CDS XMatch)")
+    confirm.add_argument('--desi', help="DESI Legacy catalogue file, or 'xmatch'")
+    confirm.add_argument('-o', '--output', type=Path, required=True)
+    confirm.add_argument('--overwrite', action='store_true')
+    confirm.set_defaults(func=_cmd_confirm)
 
     xmatch = sub.add_parser('xmatch', help='cross-match a catalogue with a reference',
                             description='One-to-one match of a catalogue with a reference '

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 
+from .cleaning import CatalogCleaner, write_cleaning_regions
+from .crossmatch import CrossMatcher
 from .extraction import DendroExtractor
 from .io import atomic_path, write_table
-from .matching import match_one_to_one
 from .simulate import simulate_mosaic
 
 __all__ = ['run_demo', 'DemoResult']
@@ -98,15 +99,25 @@ def run_demo(output_dir='lotss-demo', *, shape=(2048, 2048), seed=42):
                         f'dendrogram on the local signal-to-noise image: min_value '
                         f'{extractor.min_value_:g}, min_delta {extractor.min_delta_:g} sigma, '
                         f'min_npix {extractor.min_npix_})')
-    result.files['catalogue (ECSV)'] = write_table(catalog, output_dir / 'catalog.ecsv',
-                                                   overwrite=True)
-    _score(result, catalog, truth)
+    cleaner = CatalogCleaner()
+    kept, rejected = cleaner.clean(catalog)
+    reasons = ', '.join(f'{int((rejected["reason"] == r).sum())} {r}'
+                        for r in sorted(set(rejected['reason']))) or 'none'
+    result.steps.append(f'cleaned it with CatalogCleaner: kept {len(kept)}, rejected '
+                        f'{len(rejected)} ({reasons}); the rejected rows are kept in their own file')
+    result.files['catalogue (ECSV)'] = write_table(kept, output_dir / 'catalog.ecsv', overwrite=True)
+    result.files['rejected sources (ECSV)'] = write_table(rejected, output_dir / 'rejected.ecsv',
+                                                          overwrite=True)
+    result.files['cleaning regions (DS9)'] = write_cleaning_regions(
+        output_dir / 'cleaning.reg', kept, rejected, cleaner, overwrite=True)
+    _score(result, catalog, kept, truth)
 
     fig = plt.figure(figsize=(14, 6))
     ax_image = fig.add_subplot(1, 2, 1, projection=mosaic.wcs)
     bright = truth[(truth['snr'] >= 5) & ~truth['artifact']]
-    plot_mosaic(mosaic, ax=ax_image, catalog=[bright, catalog], catalog_color=['cyan', 'lime'],
-                catalog_label=['truth, SNR >= 5', 'DendroExtractor'])
+    plot_mosaic(mosaic, ax=ax_image, catalog=[bright, kept, rejected],
+                catalog_color=['cyan', 'lime', 'red'],
+                catalog_label=['truth, SNR >= 5', 'kept', 'rejected'])
     plot_threshold_diagnostic(thresholds, ax=fig.add_subplot(1, 2, 2))
     fig.tight_layout()
     _save_figure(fig, output_dir / 'demo.png')
@@ -117,18 +128,21 @@ def run_demo(output_dir='lotss-demo', *, shape=(2048, 2048), seed=42):
     return result
 
 
-def _score(result, catalog, truth, radius=6 * u.arcsec):
-    """Recall and precision of the catalogue against the simulated truth."""
+def _score(result, extracted, kept, truth, radius=6 * u.arcsec):
+    """Recall and precision against the simulated truth, before and after cleaning."""
     real = truth[truth['in_footprint'] & ~truth['artifact']]
-    found, true_index, _ = match_one_to_one(catalog, real, radius)
+    matcher = CrossMatcher(radius=radius)
+    before, after = matcher.match(extracted, real), matcher.match(kept, real)
     bright = real['snr'] >= 7
-    recall_bright = np.isin(np.flatnonzero(bright), true_index).mean() if bright.any() else np.nan
-    result.steps.append(f'matched the catalogue one-to-one with the truth within {radius:g}')
-    result.numbers['detections'] = f'{len(catalog)}'
-    result.numbers['matched to true sources'] = f'{len(found)}'
-    result.numbers['precision'] = f'{len(found) / max(len(catalog), 1):.3f} (artifact detections count as false)'
+    recall_bright = np.isin(np.flatnonzero(bright), after.index_reference).mean()
+    result.steps.append(f'cross-matched both catalogues one-to-one with the truth within {radius:g}')
+    result.numbers['sources kept'] = f'{len(kept)} of {len(extracted)} detections'
+    result.numbers['precision before cleaning'] = f'{before.precision:.3f}'
+    result.numbers['precision after cleaning'] = f'{after.precision:.3f}'
     result.numbers['recall, true SNR >= 7'] = f'{recall_bright:.3f} ({int(bright.sum())} sources)'
-    result.numbers['recall, all true sources'] = f'{len(found) / max(len(real), 1):.3f} (most are below the noise)'
+    result.numbers['recall, all true sources'] = f'{after.recall:.3f} (most are below the noise)'
+    summary = after.summary()
+    result.numbers['median flux ratio - 1'] = f'{summary["total_flux_rel_median"][0]:+.3f}'
 
 
 def _percentile(quantity, q):

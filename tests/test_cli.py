@@ -27,11 +27,12 @@ def test_demo_writes_outputs(tmp_path, capsys):
     assert (out / 'demo.png').stat().st_size > 20_000
     # Running again replaces the outputs rather than failing or duplicating.
     assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0
-    assert sorted(p.name for p in out.iterdir()) == ['catalog.ecsv', 'demo.png', 'simulated_mosaic.fits',
+    assert sorted(p.name for p in out.iterdir()) == ['catalog.ecsv', 'cleaning.reg', 'demo.png',
+                                                     'rejected.ecsv', 'simulated_mosaic.fits',
                                                      'truth.ecsv']
     catalog = QTable.read(out / 'catalog.ecsv')
     assert len(catalog) > 0 and catalog['total_flux'].unit == u.mJy
-    assert 'precision' in report and 'recall, true SNR >= 7' in report
+    assert 'precision after cleaning' in report and 'recall, true SNR >= 7' in report
 
 
 def test_simulate_and_info(tmp_path, capsys):
@@ -126,3 +127,33 @@ def test_unreadable_catalogue_is_one_line(tmp_path, capsys):
     assert main(['xmatch', str(bad), '--reference', str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith('lotss-tools xmatch: error:') and 'bad.ecsv' in err and len(err.splitlines()) == 1
+
+
+def test_clean_merge_catalog_confirm_commands(tmp_path, capsys):
+    mosaic = tmp_path / 'sim.fits'
+    assert main(['simulate', str(mosaic), '--shape', '1024', '--seed', '1']) == 0
+    catalog = tmp_path / 'cat.ecsv'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    capsys.readouterr()
+    kept = tmp_path / 'kept.ecsv'
+    assert main(['clean', str(catalog), '-o', str(kept), '--regions', str(tmp_path / 'c.reg')]) == 0
+    report = capsys.readouterr().out
+    rejected = QTable.read(tmp_path / 'kept-rejected.ecsv')
+    assert len(QTable.read(kept)) + len(rejected) == len(QTable.read(catalog))
+    assert 'kept' in report and (tmp_path / 'c.reg').read_text().count('circle') > 0
+    # Two copies of the same catalogue merge back into one.
+    merged = tmp_path / 'merged.ecsv'
+    assert main(['merge', str(kept), str(kept), '-o', str(merged)]) == 0
+    assert len(QTable.read(merged)) == len(QTable.read(kept))
+    # LoTSS DR2 from a pinned file (no network), then confirmation against files.
+    from lotss_tools.catalogs import sample_catalog_path
+    dr2 = tmp_path / 'dr2.ecsv'
+    assert main(['catalog', '--center', '200.0 45.0', '--radius', '20arcmin', '--pinned',
+                 str(sample_catalog_path()), '-o', str(dr2)]) == 0
+    assert 'sha256' in capsys.readouterr().out
+    flagged = tmp_path / 'flagged.ecsv'
+    assert main(['confirm', str(tmp_path / 'kept-rejected.ecsv'), '--allwise', str(dr2),
+                 '-o', str(flagged)]) == 0
+    assert 'flag' in QTable.read(flagged).colnames
+    assert main(['catalog', '-o', str(dr2), '--overwrite']) == 2
+    assert 'give --mosaic' in capsys.readouterr().err

@@ -1,0 +1,75 @@
+"""Reading the columns the cleaner needs from a catalogue, with units and clear errors."""
+
+import numpy as np
+from astropy import units as u
+
+from ..exceptions import LotssToolsError
+from ..matching import catalog_coordinates
+
+__all__ = ['MissingColumnError']
+
+
+class MissingColumnError(LotssToolsError, KeyError):
+    """A catalogue lacks a column (or a unit) that an operation needs.
+
+    The message names the missing columns and what they are needed for.
+    """
+
+    def __str__(self):             # KeyError would otherwise print the repr of the message
+        return str(self.args[0]) if self.args else ''
+
+
+def _columns_list(catalog):
+    names = catalog.colnames
+    return ', '.join(names[:15]) + (', ...' if len(names) > 15 else '') if names else 'none'
+
+
+def positions(catalog, purpose):
+    """Sky positions (`~astropy.coordinates.SkyCoord`) of a catalogue, or a clear error."""
+    try:
+        return catalog_coordinates(catalog)
+    except ValueError as exc:
+        raise MissingColumnError(
+            f'{purpose} needs source positions: a sky_centroid column or ra and dec columns '
+            f'(columns: {_columns_list(catalog)}).') from exc
+
+
+def has_columns(catalog, names):
+    return all(name in catalog.colnames for name in names)
+
+
+def quantity(catalog, name, unit, purpose):
+    """Column ``name`` as a float array in ``unit``, masked values as NaN.
+
+    Raises
+    ------
+    MissingColumnError
+        When the column is absent or has no unit.
+    astropy.units.UnitsError
+        When its unit cannot be converted to ``unit``.
+    """
+    if name not in catalog.colnames:
+        raise MissingColumnError(f'{purpose} needs a {name!r} column ({unit}), which the '
+                                 f'catalogue lacks (columns: {_columns_list(catalog)}).')
+    column = catalog[name]
+    values = np.ma.filled(np.ma.asarray(getattr(column, 'value', column), dtype=float), np.nan)
+    source_unit = getattr(column, 'unit', None)
+    if source_unit is None:
+        raise MissingColumnError(f'column {name!r} has no unit; {purpose} needs it in a unit '
+                                 f'convertible to {unit} (give the column a unit, e.g. '
+                                 f'table[{name!r}].unit = {unit.to_string()!r}).')
+    try:
+        factor = u.Unit(source_unit).to(unit)
+    except u.UnitsError as exc:
+        raise u.UnitsError(f'column {name!r} is in {source_unit}, which cannot be converted to '
+                           f'{unit} ({purpose}).') from exc
+    return np.asarray(values, float) * factor
+
+
+def source_ids(catalog):
+    """The ``id`` column as integers, or the row numbers when there is none."""
+    if 'id' in catalog.colnames:
+        ids = np.asarray(catalog['id'])
+        if np.issubdtype(ids.dtype, np.integer):
+            return ids.astype(np.int64)
+    return np.arange(len(catalog), dtype=np.int64)
