@@ -20,6 +20,8 @@ Example::
     python benchmarks/bench_cleaning.py                  # everything
     python benchmarks/bench_cleaning.py --skip-quality --rows 100000 1000000
     python benchmarks/bench_cleaning.py --skip-speed --size 2048 --seeds 101 102 103
+    python benchmarks/bench_cleaning.py --quick          # seconds: smaller sizes
+    python benchmarks/bench_cleaning.py --write-docs     # also docs/benchmarks/cleaning.txt
 """
 
 import argparse
@@ -35,6 +37,8 @@ from lotss_tools import DendroExtractor
 from lotss_tools.cleaning import CatalogCleaner, cleaning_scores
 from lotss_tools.simulate import (COUNTS_BREAK, COUNTS_SLOPE_BRIGHT, COUNTS_SLOPE_FAINT,
                                   simulate_mosaic)
+
+from _docs_output import record_output   # benchmarks/, the folder of this script
 
 __all__ = ['survey_catalog', 'research_clean', 'main']
 
@@ -172,15 +176,25 @@ def main(argv=None):
     parser.add_argument('--skip-speed', action='store_true')
     parser.add_argument('--skip-research', action='store_true')
     parser.add_argument('--skip-quality', action='store_true')
+    parser.add_argument('--quick', action='store_true',
+                        help='up to 100,000 rows, 2,000 research rows, three 1536^2 mosaics')
+    parser.add_argument('--write-docs', action='store_true',
+                        help='also write the output to docs/benchmarks/cleaning.txt')
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rows = [r for r in args.rows if r <= 100_000]
+        args.research_rows = min(args.research_rows, 2000)
+        args.size = min(args.size, 1536)
+        args.seeds = args.seeds[:3]
     logging.getLogger('lotss_tools').setLevel(logging.ERROR)
     CatalogCleaner().clean(survey_catalog(100))          # compile the numba walk once
-    if not args.skip_speed:
-        speed_table(args.rows, args.repeat)
-    if not args.skip_research:
-        research_table(args.research_rows)
-    if not args.skip_quality:
-        quality_table(args.size, args.seeds)
+    with record_output('cleaning', args.write_docs):
+        if not args.skip_speed:
+            speed_table(args.rows, args.repeat)
+        if not args.skip_research:
+            research_table(args.research_rows)
+        if not args.skip_quality:
+            quality_table(args.size, args.seeds)
 
 
 if __name__ == '__main__':

@@ -34,6 +34,8 @@ fig = plt.figure(figsize=(6, 5))
 ax = fig.add_subplot(projection=mosaic.wcs)
 ax.imshow(extractor.segmentation_.data, origin='lower',
           cmap=extractor.segmentation_.cmap, interpolation='nearest')
+ax.coords[0].set_axislabel('Right ascension')
+ax.coords[1].set_axislabel('Declination')
 ax.set_title('catalogued structures')
 
 # %%

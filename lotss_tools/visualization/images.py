@@ -1,16 +1,11 @@
-"""Plots: one function per figure, each returning matplotlib objects.
-
-Every function accepts ``ax=`` to draw into an existing axes and returns
-the axes it drew on, so figures can be composed and saved by the caller.
-matplotlib is imported lazily, when a plot is made.
-"""
+"""Images on WCS axes: a colour scale for radio maps and the mosaic plot with catalogues."""
 
 import numpy as np
 from astropy import units as u
 from astropy.visualization import (AsinhStretch, ImageNormalize, LinearStretch,
                                    LogStretch, SqrtStretch)
 
-__all__ = ['plot_mosaic', 'plot_threshold_diagnostic', 'radio_normalization']
+__all__ = ['plot_mosaic', 'radio_normalization']
 
 _STRETCHES = {'asinh': lambda: AsinhStretch(a=0.1), 'linear': LinearStretch,
               'sqrt': SqrtStretch, 'log': lambda: LogStretch(a=1000)}
@@ -32,6 +27,20 @@ def radio_normalization(mosaic, *, stretch='asinh', vmin_rms=-1.0, max_percentil
         Lower limit in units of the global rms.
     max_percentile : float
         Upper limit, as a percentile of the valid pixels.
+
+    Returns
+    -------
+    norm : `~astropy.visualization.ImageNormalize`
+        In the unit of the mosaic's data.
+
+    Examples
+    --------
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> from lotss_tools.visualization import radio_normalization
+    >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+    >>> norm = radio_normalization(mosaic, stretch='sqrt')
+    >>> bool(norm.vmin < 0 < norm.vmax)
+    True
     """
     if stretch not in _STRETCHES:
         raise ValueError(f'stretch must be one of {sorted(_STRETCHES)}, not {stretch!r}.')
@@ -76,10 +85,20 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
     Returns
     -------
     ax : `~astropy.visualization.wcsaxes.WCSAxes`
+
+    Examples
+    --------
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> from lotss_tools.visualization import plot_mosaic
+    >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+    >>> bright = truth[truth['snr'] > 10]
+    >>> ax = plot_mosaic(mosaic, catalog=bright, catalog_label='truth, SNR > 10')
+    >>> len(ax.collections[0].get_offsets()) == len(bright)
+    True
     """
     import matplotlib.pyplot as plt
 
-    from .matching import catalog_coordinates
+    from ..matching import catalog_coordinates
 
     if ax is None:
         fig = plt.figure(figsize=(7, 6))
@@ -119,54 +138,4 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
     ax.set_ylim(-0.5, ny - 0.5)
     if mosaic.name:
         ax.set_title(str(mosaic.name))
-    return ax
-
-
-def plot_threshold_diagnostic(thresholds, ax=None):
-    """The mirrored-histogram diagnostic of `~lotss_tools.noise.research_thresholds`.
-
-    Shows the pixel histogram, the Gaussian fitted to the noise peak, the
-    negative side mirrored about the fitted mean, and the chosen
-    ``min_value`` and ``min_value + min_delta``.
-
-    Parameters
-    ----------
-    thresholds : `~lotss_tools.noise.HistogramThresholds`
-    ax : `matplotlib.axes.Axes`, optional
-
-    Returns
-    -------
-    ax : `matplotlib.axes.Axes`
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
-    unit = thresholds.mean.unit
-    to_micro = (unit.to(u.uJy / u.beam) if unit.is_equivalent(u.Jy / u.beam) else 1.0)
-    label_unit = 'uJy/beam' if unit.is_equivalent(u.Jy / u.beam) else str(unit)
-    x = thresholds.bin_centers * to_micro
-    mean = thresholds.mean.value
-    sigma = thresholds.sigma.value
-    gauss = np.exp(-0.5 * ((thresholds.bin_centers - mean) / sigma) ** 2)
-    near = np.abs(thresholds.bin_centers - mean) < sigma / 2
-    amplitude = thresholds.counts[near].mean() if np.any(near) else thresholds.counts.max()
-    ax.step(x, thresholds.counts, where='mid', color='k', lw=1, label='pixel histogram')
-    right = thresholds.bin_centers >= mean
-    ax.plot(x[right], thresholds.mirrored_counts[right], color='tab:blue', lw=1, ls='--',
-            label='negative side mirrored')
-    ax.plot(x, amplitude * gauss, color='tab:orange', lw=1,
-            label=f'Gaussian fit, sigma = {sigma * to_micro:.1f} {label_unit}')
-    min_value = thresholds.min_value.value * to_micro
-    ax.axvline(min_value, color='tab:red', lw=1.2, label=f'min_value = {min_value:.1f} {label_unit}')
-    ax.axvline(min_value + thresholds.min_delta.value * to_micro, color='tab:green', lw=1, ls=':',
-               label='min_value + min_delta')
-    ax.set_yscale('log')
-    ax.set_ylim(0.8, 3 * max(thresholds.counts.max(), 1))
-    ax.set_xlim(mean * to_micro - 6 * sigma * to_micro, mean * to_micro + 10 * sigma * to_micro)
-    ax.set_xlabel(f'pixel value ({label_unit})')
-    ax.set_ylabel('pixels per bin')
-    ax.legend(fontsize='small')
-    if not thresholds.fit_succeeded:
-        ax.set_title('Gaussian fit failed: fallback values shown')
     return ax
