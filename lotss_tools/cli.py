@@ -243,6 +243,31 @@ def _cmd_confirm(args):
     return 0
 
 
+def _cmd_stats(args):
+    from .io import write_table
+    from .stats import catalog_summary, s_code_fractions, source_counts
+    catalog = _read_catalog(args.catalog)
+    area = args.area * u.deg ** 2 if args.area is not None else None
+    summary = catalog_summary(catalog, area, by=args.by)
+    print(f'{args.catalog}: {len(catalog)} sources')
+    summary.pprint_all()
+    if 's_code' in catalog.colnames:
+        s_code_fractions(catalog).pprint_all()
+    if args.counts_out or args.plot:
+        counts = source_counts(catalog, area)
+        if args.counts_out:
+            write_table(counts, args.counts_out, overwrite=args.overwrite)
+            print(f'wrote {args.counts_out}')
+        if args.plot:
+            import matplotlib
+            matplotlib.use('Agg')
+            from .visualization import plot_source_counts
+            ax = plot_source_counts(counts)
+            ax.figure.savefig(args.plot, dpi=110)
+            print(f'wrote {args.plot}')
+    return 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -354,6 +379,15 @@ def build_parser():
     confirm.add_argument('-o', '--output', type=Path, required=True)
     confirm.add_argument('--overwrite', action='store_true')
     confirm.set_defaults(func=_cmd_confirm)
+
+    stats = sub.add_parser('stats', help='catalogue statistics: counts, sizes, unresolved fraction')
+    stats.add_argument('catalog', type=Path, help='catalogue file')
+    stats.add_argument('--area', type=float, help='area covered, deg^2 (default: from provenance)')
+    stats.add_argument('--by', help='also summarise per value of this column (e.g. s_code)')
+    stats.add_argument('--counts-out', type=Path, help='write the source counts table here')
+    stats.add_argument('--plot', type=Path, help='draw the Euclidean-normalised counts (PNG)')
+    stats.add_argument('--overwrite', action='store_true')
+    stats.set_defaults(func=_cmd_stats)
 
     xmatch = sub.add_parser('xmatch', help='cross-match a catalogue with a reference',
                             description='One-to-one match of a catalogue with a reference '

@@ -157,3 +157,15 @@ def test_clean_merge_catalog_confirm_commands(tmp_path, capsys):
     assert 'flag' in QTable.read(flagged).colnames
     assert main(['catalog', '-o', str(dr2), '--overwrite']) == 2
     assert 'give --mosaic' in capsys.readouterr().err
+
+
+def test_stats_command(tmp_path, capsys):
+    from lotss_tools.catalogs import sample_catalog_path
+    counts = tmp_path / 'counts.ecsv'
+    assert main(['stats', str(sample_catalog_path()), '--area', '0.785', '--counts-out', str(counts),
+                 '--plot', str(tmp_path / 'counts.png')]) == 0
+    report = capsys.readouterr().out
+    assert '1348 sources' in report
+    table = QTable.read(counts)
+    assert table['n_sources'].sum() > 1000
+    assert (tmp_path / 'counts.png').stat().st_size > 10_000
