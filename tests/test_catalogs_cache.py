@@ -14,6 +14,7 @@ from lotss_tools.catalogs import (LOTSS_DR2, CatalogIntegrityError, cache_path, 
                                   normalise_catalog, read_skymodel, sample_catalog_path,
                                   table_checksum, verify_catalog, write_catalog)
 from lotss_tools.conf import catalog_cache_dir, conf
+from lotss_tools.datasets import get_path
 
 from .catalog_fixtures import *  # noqa: F401,F403
 from .conftest import DATA_DIR
@@ -83,7 +84,7 @@ def test_make_provenance_contents(sample):
 
 def test_pinned_release_file_with_original_column_names():
     """The DR1 rows use the release's names (Total_flux, Isl_rms, S_Code, Mosaic_ID)."""
-    pinned = DATA_DIR / 'P218+55-dr1-sources.ecsv'
+    pinned = get_path('lotss-dr1-sources')
     raw = Table.read(pinned)
     catalog = get_lotss_dr2(SkyCoord(218.5774625, 54.9724102778, unit='deg'), 6 * u.arcmin,
                             pinned=pinned)

@@ -7,9 +7,9 @@ from astropy import units as u
 from astropy.table import QTable
 
 from lotss_tools import Mosaic
+from lotss_tools.datasets import get_path
 from lotss_tools.cli import main
 
-from .conftest import DATA_DIR
 
 
 def test_demo_writes_outputs(tmp_path, capsys):
@@ -45,7 +45,7 @@ def test_simulate_and_info(tmp_path, capsys):
     # Same file again without --overwrite: a one-line error, exit status 2.
     assert main(['simulate', str(path), '--shape', '300x400']) == 2
     assert 'already exists' in capsys.readouterr().err
-    assert main(['info', str(DATA_DIR / 'P218+55-mosaic.fits')]) == 0
+    assert main(['info', str(get_path('lotss-cutout'))]) == 0
     info = capsys.readouterr().out
     assert '6.00 arcsec x 6.00 arcsec' in info
     assert '200 x 200 pixels' in info
@@ -75,7 +75,7 @@ def test_module_entry_point_and_help():
 
 def test_extract_command(tmp_path, capsys):
     out = tmp_path / 'cat.ecsv'
-    mosaic = DATA_DIR / 'P218+55-mosaic.fits'
+    mosaic = get_path('lotss-cutout')
     assert main(['extract', str(mosaic), '-o', str(out)]) == 0
     catalog = QTable.read(out)
     assert len(catalog) >= 4 and catalog['total_flux'].unit == u.mJy

@@ -7,10 +7,10 @@ from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 
 from lotss_tools import DendroExtractor, Mosaic
+from lotss_tools.datasets import get_path
 from lotss_tools.schema import CATALOG_COLUMNS
 from lotss_tools.simulate import simulate_mosaic
 
-from .conftest import DATA_DIR
 
 EXPECTED_UNITS = {'ra': u.deg, 'dec': u.deg, 'total_flux': u.mJy, 'peak_flux': u.mJy / u.beam,
                   'major_fwhm': u.arcsec, 'minor_fwhm': u.arcsec, 'pa': u.deg,
@@ -143,8 +143,8 @@ def test_explicit_parameters_win(simulated):
 def test_real_lotss_cutout_recovers_dr1():
     """Every DR1 source inside the cutout with peak >= 7 Isl_rms is found, and
     every detection with SNR >= 7 lies within 12 arcsec of a DR1 source."""
-    mosaic = Mosaic.read(DATA_DIR / 'P218+55-mosaic.fits')
-    dr1 = QTable.read(DATA_DIR / 'P218+55-dr1-sources.ecsv')
+    mosaic = Mosaic.read(get_path('lotss-cutout'))
+    dr1 = QTable.read(get_path('lotss-dr1-sources'))
     catalog = DendroExtractor(box_size=10).extract(mosaic)
     dr1_coords = SkyCoord(dr1['RA'], dr1['DEC'])
     x, y = mosaic.wcs.world_to_pixel(dr1_coords)
@@ -200,7 +200,7 @@ def test_segmentation_matches_catalogue(simulated, tile_size):
 
 
 def test_image_smaller_than_a_tile():
-    mosaic = Mosaic.read(DATA_DIR / 'P218+55-mosaic.fits')
+    mosaic = Mosaic.read(get_path('lotss-cutout'))
     whole = DendroExtractor(box_size=10).extract(mosaic)
     tiled = DendroExtractor(box_size=10, tile_size=512).extract(mosaic)
     assert len(whole) == len(tiled) > 0

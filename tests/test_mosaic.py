@@ -11,11 +11,11 @@ from astropy.table import QTable
 from radio_beam import Beam
 
 from lotss_tools import InvalidMosaicError, MissingBeamError, Mosaic
+from lotss_tools.datasets import get_path
 
-from .conftest import DATA_DIR
 
-REAL_MOSAIC = DATA_DIR / 'P218+55-mosaic.fits'
-REAL_SOURCES = DATA_DIR / 'P218+55-dr1-sources.ecsv'
+REAL_MOSAIC = get_path('lotss-cutout')
+REAL_SOURCES = get_path('lotss-dr1-sources')
 
 
 @pytest.fixture(scope='module')

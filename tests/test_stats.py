@@ -7,6 +7,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
 from lotss_tools import DendroExtractor
+from lotss_tools.datasets import get_path
 from lotss_tools.catalogs import (get_lotss_dr2, load_catalog, normalise_catalog,
                                   sample_catalog_path)
 from lotss_tools.matching import match_one_to_one
@@ -17,7 +18,6 @@ from lotss_tools.stats import (DR2_ENVELOPE, catalog_summary, cone_area, flux_bi
                                unresolved_fraction)
 
 from .catalog_fixtures import *  # noqa: F401,F403
-from .conftest import DATA_DIR
 from .vizier_server import SAMPLE_CENTER
 
 
@@ -201,7 +201,7 @@ def test_s_code_fractions_of_a_dr2_query(local_vizier):
 
 
 def test_s_code_fractions_of_a_release_file_and_of_tables_without_codes(sample):
-    dr1 = normalise_catalog(QTable.read(DATA_DIR / 'P218+55-dr1-sources.ecsv'))
+    dr1 = normalise_catalog(QTable.read(get_path('lotss-dr1-sources')))
     table = s_code_fractions(dr1)
     assert table['n_sources'].tolist() == [len(dr1), 0, 0]
     assert table['fraction'].tolist() == [1.0, 0.0, 0.0]

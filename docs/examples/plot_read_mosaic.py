@@ -3,20 +3,17 @@ Read and plot a LoTSS mosaic
 ============================
 
 Read a real LoTSS cutout (5 x 5 arcmin of mosaic P218+55, shipped with the
-tests), look at what the `~lotss_tools.Mosaic` knows about it, and overlay the
+package in `lotss_tools.datasets`), look at what the `~lotss_tools.Mosaic` knows about it, and overlay the
 survey's own PyBDSF catalogue of the field.
 """
-
-from pathlib import Path
 
 import astropy.units as u
 from astropy.table import QTable
 
-import lotss_tools
 from lotss_tools import Mosaic
+from lotss_tools.datasets import get_path
 
-data = Path(lotss_tools.__file__).parent.parent / 'tests' / 'data'
-mosaic = Mosaic.read(data / 'P218+55-mosaic.fits')
+mosaic = Mosaic.read(get_path('lotss-cutout'))
 print(mosaic)
 print('beam area:', mosaic.beam_area, ' frequency:', mosaic.frequency.to(u.MHz))
 print('global rms:', mosaic.global_rms().to(u.uJy / u.beam))
@@ -24,7 +21,7 @@ print('global rms:', mosaic.global_rms().to(u.uJy / u.beam))
 # %%
 # The survey (LoTSS DR1) found these sources in the field; the markers are
 # drawn at their catalogue positions.
-dr1 = QTable.read(data / 'P218+55-dr1-sources.ecsv')
+dr1 = QTable.read(get_path('lotss-dr1-sources'))
 ax = mosaic.plot(catalog=dr1, catalog_label='LoTSS DR1 (PyBDSF)')
 
 # %%
