@@ -14,6 +14,6 @@ from .exceptions import *  # noqa: F401,F403
 from .mosaic import *  # noqa: F401,F403
 from .extraction import DendroExtractor  # noqa: F401
 from .cleaning import CatalogCleaner  # noqa: F401
-from . import catalogs, stats  # noqa: F401
+from . import catalogs, stats, survey  # noqa: F401
 from .training import TrainingSet, TrainingSetBuilder  # noqa: F401
 from .crossmatch import CrossMatcher, MatchResult, chance_match_rate  # noqa: F401

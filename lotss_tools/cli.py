@@ -268,6 +268,26 @@ def _cmd_stats(args):
     return 0
 
 
+def _cmd_survey(args):
+    from .survey import run_survey
+    reference = args.reference
+    if reference is not None and reference != 'lotss-dr2' and not Path(reference).is_file():
+        raise FileNotFoundError(f"{reference}: no such reference catalogue file (give a file "
+                                f"or 'lotss-dr2').")
+    if not args.verbose:  # Dask logs every worker and connection at INFO level
+        logging.getLogger('distributed').setLevel(logging.WARNING)
+    try:
+        result = run_survey(args.mosaics, args.output, reference=reference,
+                            client=args.scheduler, n_workers=args.workers,
+                            resume=not args.no_resume, tile_size=args.tile_size,
+                            progress=not args.no_progress)
+    except (ImportError, OSError) as exc:  # no Dask installed, or no scheduler at ADDRESS
+        print(f'lotss-tools survey: error: {exc}', file=sys.stderr)
+        return 2
+    print(result.report())
+    return 1 if len(result.failed) else 0
+
+
 def build_parser():
     """The argument parser of ``lotss-tools`` (for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -379,6 +399,32 @@ def build_parser():
     confirm.add_argument('-o', '--output', type=Path, required=True)
     confirm.add_argument('--overwrite', action='store_true')
     confirm.set_defaults(func=_cmd_confirm)
+
+    survey = sub.add_parser('survey', help='process every mosaic of a survey on Dask, resumably',
+                            description='Extract, clean and optionally cross-match every FITS '
+                                        'mosaic of a folder as Dask tasks, record each mosaic in '
+                                        'OUTPUT/manifest.json as it finishes, and merge the '
+                                        'catalogues across mosaic overlaps. Run the same command '
+                                        'again to resume an interrupted survey. Exit status 1 '
+                                        'if some mosaics failed (see the manifest).')
+    survey.add_argument('mosaics', type=Path, help='folder of FITS mosaics')
+    survey.add_argument('-o', '--output', type=Path, required=True, help='output folder')
+    where = survey.add_mutually_exclusive_group()
+    where.add_argument('--scheduler', metavar='ADDRESS',
+                       help="address of a running Dask scheduler (tcp://host:8786), or "
+                            "'synchronous' to run the mosaics one by one in this process")
+    where.add_argument('--workers', type=int, metavar='N',
+                       help="workers of a new Dask cluster on this machine (default: Dask's "
+                            "choice for its cores)")
+    survey.add_argument('--reference', metavar='lotss-dr2|FILE',
+                        help="score each mosaic against LoTSS DR2 from VizieR ('lotss-dr2', "
+                             "cached) or a catalogue file")
+    survey.add_argument('--tile-size', type=int, metavar='PIXELS',
+                        help='extract mosaics larger than this in tiles, as separate tasks')
+    survey.add_argument('--no-resume', action='store_true',
+                        help='process every mosaic again, even those already done')
+    survey.add_argument('--no-progress', action='store_true', help='no progress bar')
+    survey.set_defaults(func=_cmd_survey)
 
     stats = sub.add_parser('stats', help='catalogue statistics: counts, sizes, unresolved fraction')
     stats.add_argument('catalog', type=Path, help='catalogue file')

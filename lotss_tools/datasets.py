@@ -1,16 +1,16 @@
 """Small real LoTSS data shipped with the package, for examples and tests.
 
-=====================  ========================================================
-name                   file
-=====================  ========================================================
-``'lotss-cutout'``     a 200 x 200 pixel (5 x 5 arcmin) cutout of the LoTSS DR1
-                       mosaic P218+55: 1.5 arcsec pixels, 6 arcsec beam,
-                       Jy/beam (FITS)
-``'lotss-dr1-sources'`` the LoTSS DR1 PyBDSF sources within 6 arcmin of that
-                       cutout's centre (28 rows, ECSV, survey column names)
-``'lotss-dr2-sample'`` 1,348 LoTSS DR2 sources near RA 13h20m, Dec +45 deg
-                       (ECSV with provenance, the package's column names)
-=====================  ========================================================
+========================  =====================================================
+name                      file
+========================  =====================================================
+``'lotss-cutout'``        a 200 x 200 pixel (5 x 5 arcmin) cutout of the LoTSS
+                          DR1 mosaic P218+55: 1.5 arcsec pixels, 6 arcsec
+                          beam, Jy/beam (FITS)
+``'lotss-dr1-sources'``   the LoTSS DR1 PyBDSF sources within 6 arcmin of that
+                          cutout's centre (28 rows, ECSV, survey column names)
+``'lotss-dr2-sample'``    1,348 LoTSS DR2 sources near RA 13h20m, Dec +45 deg
+                          (ECSV with provenance, the package's column names)
+========================  =====================================================
 
 All are public survey data products of the LOFAR Surveys Key Science Project.
 """

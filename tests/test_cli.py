@@ -169,3 +169,19 @@ def test_stats_command(tmp_path, capsys):
     table = QTable.read(counts)
     assert table['n_sources'].sum() > 1000
     assert (tmp_path / 'counts.png').stat().st_size > 10_000
+
+
+def test_survey_command(tmp_path, capsys):
+    folder = tmp_path / 'mosaics'
+    for seed in (1, 2):
+        assert main(['simulate', str(folder / f'm{seed}.fits'), '--shape', '300', '--seed',
+                     str(seed)]) == 0
+    (folder / 'broken.fits').write_text('not a mosaic')
+    capsys.readouterr()
+    out = tmp_path / 'survey'
+    status = main(['survey', str(folder), '-o', str(out), '--scheduler', 'synchronous',
+                   '--no-progress'])
+    assert status == 1  # one mosaic failed, and says so
+    report = capsys.readouterr().out
+    assert 'broken' in report
+    assert (out / 'manifest.json').exists()

@@ -408,8 +408,10 @@ class DendroExtractor:
         sky = mosaic.wcs.pixel_to_world(columns['x'], columns['y'])
         table = QTable()
         table['id'] = np.arange(1, len(order) + 1)
-        table['ra'] = sky.ra.to(u.deg) if len(order) else np.zeros(0) * u.deg
-        table['dec'] = sky.dec.to(u.deg) if len(order) else np.zeros(0) * u.deg
+        # Plain Quantities (not Longitude/Latitude) so that empty and full
+        # catalogues stack with astropy.table.vstack.
+        table['ra'] = u.Quantity(sky.ra.to(u.deg)) if len(order) else np.zeros(0) * u.deg
+        table['dec'] = u.Quantity(sky.dec.to(u.deg)) if len(order) else np.zeros(0) * u.deg
         table['sky_centroid'] = sky
         table['x'], table['y'] = columns['x'], columns['y']
         table['total_flux'] = columns['flux'] * to_mjy / beam_area * u.mJy

@@ -1,0 +1,18 @@
+"""Survey-scale runs: every mosaic of a survey on Dask, resumable, merged into one catalogue.
+
+`run_survey` sends one task per mosaic (or per tile of a large mosaic) to a
+Dask cluster (a `~dask.distributed.LocalCluster` on a laptop, a SLURM or PBS
+cluster started with dask-jobqueue, or any running scheduler), records each
+mosaic in a `Manifest` as it finishes, and merges the catalogues across
+mosaic overlaps. Dask is optional (``pip install 'lotss_tools[survey]'``):
+this package imports without it, and ``client='synchronous'`` runs a small
+survey in the current process.
+"""
+
+from .cluster import *  # noqa: F401,F403
+from .manifest import *  # noqa: F401,F403
+from .footprints import *  # noqa: F401,F403
+from .tasks import *  # noqa: F401,F403
+from .summary import *  # noqa: F401,F403
+from .result import *  # noqa: F401,F403
+from .runner import *  # noqa: F401,F403

@@ -1,0 +1,241 @@
+"""The survey manifest: one record per mosaic, rewritten atomically after each mosaic.
+
+The manifest is a JSON file (``manifest.json`` in the survey's output
+folder). Only the process that drives the survey writes it, through
+`lotss_tools.io.atomic_path`, so a killed run leaves either the previous or
+the new version, never a truncated file. A mosaic is *done* only once its
+catalogue files are written and its record is in the manifest; a resumed
+run skips the mosaics that are done with the same parameters.
+"""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.table import QTable
+
+from ..io import atomic_path
+
+__all__ = ['Manifest', 'MANIFEST_COLUMNS', 'describe_parameters', 'parameters_hash']
+
+#: Name and version of the manifest format, written in the file.
+MANIFEST_FORMAT = 'lotss_tools survey manifest'
+MANIFEST_VERSION = 1
+
+#: Columns of `Manifest.table`: name -> (unit or None, description).
+MANIFEST_COLUMNS = {
+    'mosaic': (None, 'name of the mosaic (file name without .fits)'),
+    'status': (None, "'done' or 'failed'"),
+    'n_detected': (None, 'sources found by the extractor'),
+    'n_kept': (None, 'sources kept by the cleaner (rows of the catalogue file)'),
+    'n_rejected': (None, 'sources rejected by the cleaner (rows of the rejected file)'),
+    'n_reference': (None, 'reference sources on the valid pixels of the mosaic '
+                          '(-1: no reference)'),
+    'n_matched': (None, 'kept sources matched one-to-one with a reference source '
+                        '(-1: no reference)'),
+    'recall': (None, 'n_matched / n_reference (NaN without a reference)'),
+    'precision': (None, 'n_matched / n_kept (NaN without a reference)'),
+    'f1': (None, 'harmonic mean of recall and precision (NaN without a reference)'),
+    'n_tiles': (None, 'tasks the extraction was split into (1: the whole mosaic at once)'),
+    'time': (u.s, 'wall-clock time of the mosaic, all its tasks added'),
+    'peak_memory': (u.MiB, 'largest memory traced (tracemalloc: Python objects and numpy '
+                           'arrays) in the worker during the mosaic; an upper bound when '
+                           'the worker runs several tasks at once'),
+    'worker_max_rss': (u.MiB, 'largest resident memory of the worker process so far '
+                              '(getrusage ru_maxrss)'),
+    'worker': (None, 'the Dask worker (or process) that ran the mosaic'),
+    'finished': (None, 'UTC time at which the mosaic finished (ISO 8601)'),
+    'error': (None, 'why the mosaic failed (exception type and message); empty when done'),
+    'path': (None, 'the mosaic file'),
+    'catalog': (None, 'catalogue of kept sources, relative to the output folder'),
+    'rejected': (None, 'rejected sources, relative to the output folder'),
+    'footprint': (None, 'valid-pixel mask of the mosaic (FITS), relative to the output folder'),
+    'parameters_hash': (None, 'SHA-256 of the parameters (extractor, cleaner, reference, '
+                              'matcher, tiling) the mosaic was processed with'),
+}
+
+
+def _plain(value):
+    """A JSON-friendly, address-free description of a parameter value."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, u.Quantity):
+        return value.to_string() if value.isscalar else [_plain(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, Path):
+        return str(value)
+    text = repr(value)
+    return re.sub(r' at 0x[0-9a-fA-F]+', '', text)
+
+
+def describe_parameters(**objects):
+    """Describe the objects of a survey run as a JSON-friendly dict.
+
+    An object with its own ``__repr__`` is described by it (memory
+    addresses removed); other objects by their class and public attributes
+    (fitted attributes, ending in ``_``, are left out). Two runs with equal
+    descriptions compute the same catalogues.
+
+    Parameters
+    ----------
+    **objects
+        Name -> object (extractor, cleaner, matcher, reference description...).
+
+    Returns
+    -------
+    parameters : dict
+
+    Examples
+    --------
+    >>> from lotss_tools import DendroExtractor
+    >>> from lotss_tools.survey.manifest import describe_parameters
+    >>> parameters = describe_parameters(extractor=DendroExtractor(min_value=3.0))
+    >>> parameters['extractor']['class']
+    'lotss_tools.extraction.extractor.DendroExtractor'
+    >>> parameters['extractor']['min_value']
+    3.0
+    """
+    described = {}
+    for name, obj in objects.items():
+        cls = type(obj)
+        if obj is None or isinstance(obj, (bool, int, float, str, u.Quantity, Path, list, tuple,
+                                           dict)):
+            described[name] = _plain(obj)
+        elif cls.__repr__ is not object.__repr__:
+            described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}',
+                               'repr': _plain(obj)}
+        else:
+            attributes = {k: _plain(v) for k, v in sorted(vars(obj).items())
+                          if not k.startswith('_') and not k.endswith('_')}
+            described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}', **attributes}
+    return described
+
+
+def parameters_hash(parameters):
+    """SHA-256 (hex) of a parameters dict from `describe_parameters`.
+
+    Examples
+    --------
+    >>> from lotss_tools.survey import parameters_hash
+    >>> parameters_hash({'a': 1, 'b': [2, 3]}) == parameters_hash({'b': [2, 3], 'a': 1})
+    True
+    """
+    text = json.dumps(parameters, sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Manifest:
+    """The per-mosaic records of a survey, kept in a JSON file.
+
+    Parameters
+    ----------
+    path : str or `os.PathLike`
+        The JSON file. It is read if it exists (see `load`) and written by
+        `record`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lotss_tools.survey import Manifest
+    >>> folder = tempfile.mkdtemp()
+    >>> manifest = Manifest(f'{folder}/manifest.json')
+    >>> manifest.record({'mosaic': 'P1', 'status': 'failed', 'error': 'MissingBeamError: ...'})
+    >>> Manifest.load(f'{folder}/manifest.json').records['P1']['status']
+    'failed'
+    >>> manifest.table()['status'].tolist()
+    ['failed']
+    """
+
+    def __init__(self, path, records=None):
+        self.path = Path(path)
+        self.records = dict(records or {})
+
+    @classmethod
+    def load(cls, path):
+        """Read a manifest file; a missing file gives an empty manifest.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a survey manifest (the message names it).
+        """
+        path = Path(path)
+        if not path.exists():
+            return cls(path)
+        try:
+            content = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f'{path}: cannot read the survey manifest ({exc}); remove it or '
+                             f'pass resume=False to start again.') from exc
+        if not isinstance(content, dict) or content.get('format') != MANIFEST_FORMAT:
+            raise ValueError(f'{path}: is not a lotss_tools survey manifest.')
+        return cls(path, content.get('mosaics', {}))
+
+    def record(self, record):
+        """Add or replace the record of one mosaic and rewrite the file atomically."""
+        self.records[record['mosaic']] = dict(record)
+        self.save()
+
+    def save(self):
+        """Write the manifest atomically."""
+        content = {'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
+                   'mosaics': {k: self.records[k] for k in sorted(self.records)}}
+        text = json.dumps(content, indent=1, sort_keys=True, default=_plain)
+        with atomic_path(self.path, overwrite=True) as tmp:
+            tmp.write_text(text + '\n')
+        return self.path
+
+    def is_done(self, mosaic, parameters_hash, output_dir=None):
+        """True if ``mosaic`` is done with these parameters and its files exist."""
+        record = self.records.get(mosaic)
+        if not record or record.get('status') != 'done':
+            return False
+        if record.get('parameters_hash') != parameters_hash:
+            return False
+        if output_dir is not None:
+            for name in ('catalog', 'rejected', 'footprint'):
+                if record.get(name) and not (Path(output_dir) / record[name]).is_file():
+                    return False
+        return True
+
+    def table(self, mosaics=None):
+        """The records as a `~astropy.table.QTable` (columns `MANIFEST_COLUMNS`).
+
+        Parameters
+        ----------
+        mosaics : sequence of str, optional
+            Only these mosaics, in this order (default: all, sorted).
+        """
+        names = sorted(self.records) if mosaics is None else [m for m in mosaics
+                                                              if m in self.records]
+        rows = [self.records[name] for name in names]
+        table = QTable()
+        for column, (unit, description) in MANIFEST_COLUMNS.items():
+            values = [row.get(column) for row in rows]
+            if column in ('recall', 'precision', 'f1', 'time', 'peak_memory', 'worker_max_rss'):
+                data = np.array([np.nan if v is None else float(v) for v in values])
+            elif column.startswith('n_'):
+                default = 1 if column == 'n_tiles' else -1
+                data = np.array([default if v is None else int(v) for v in values], dtype=int)
+            else:
+                data = np.array(['' if v is None else str(v) for v in values], dtype=str)
+                if data.size == 0:
+                    data = data.astype('U1')
+            table[column] = data * unit if unit is not None else data
+            table[column].info.description = description
+        return table
+
+    def __len__(self):
+        return len(self.records)
+
+    def __repr__(self):
+        done = sum(r.get('status') == 'done' for r in self.records.values())
+        return f'<Manifest {self.path}: {done} done, {len(self.records) - done} failed>'

@@ -1,0 +1,346 @@
+"""`run_survey`: every mosaic of a survey on Dask, resumable, merged into one catalogue."""
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from astropy import units as u
+from astropy.io import fits
+from astropy.table import QTable, Table
+
+from ..io import write_table
+from ..tiling import TileGrid
+from .cluster import SYNCHRONOUS, import_distributed, survey_executor
+from .manifest import Manifest, describe_parameters, parameters_hash
+from .result import SurveyResult
+from .summary import merge_survey, survey_summary
+from .tasks import LOTSS_DR2, extract_tile, process_mosaic
+
+__all__ = ['run_survey', 'find_mosaics', 'SURVEY_FILES']
+
+log = logging.getLogger(__name__)
+
+#: Files of a survey's output folder (besides ``mosaics/``).
+SURVEY_FILES = {'manifest': 'manifest.json', 'catalog': 'survey-catalog.ecsv',
+                'duplicates': 'survey-duplicates.ecsv', 'summary': 'survey-summary.ecsv'}
+
+_FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fits.fz')
+
+
+def _mosaic_name(path):
+    name = path.name
+    for suffix in sorted(_FITS_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[:-len(suffix)]
+    return path.stem
+
+
+def find_mosaics(mosaics):
+    """The mosaic files of a survey, by name.
+
+    Parameters
+    ----------
+    mosaics : str, `os.PathLike` or sequence of them
+        A folder (its FITS files: ``.fits``, ``.fit``, ``.fts``, optionally
+        gzipped, are taken, sorted by name) or a list of files.
+
+    Returns
+    -------
+    mosaics : dict
+        Name (file name without its FITS suffix) -> `pathlib.Path`, in order.
+
+    Raises
+    ------
+    ValueError
+        For a folder without FITS files, an empty list, or two files with
+        the same name (their outputs would overwrite each other).
+    FileNotFoundError
+        For a folder that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from lotss_tools.survey import find_mosaics
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ('P1-mosaic.fits', 'P2-mosaic.fits.gz', 'notes.txt'):
+    ...     (folder / name).touch()
+    >>> list(find_mosaics(folder))
+    ['P1-mosaic', 'P2-mosaic']
+    """
+    if isinstance(mosaics, (str, Path)):
+        folder = Path(mosaics)
+        if folder.is_dir():
+            paths = sorted(p for p in folder.iterdir()
+                           if p.is_file() and p.name.lower().endswith(_FITS_SUFFIXES))
+            if not paths:
+                raise ValueError(f'{folder}: no FITS mosaics (*.fits, *.fits.gz) in this folder.')
+        elif folder.exists():
+            paths = [folder]
+        else:
+            raise FileNotFoundError(f'{folder}: no such folder or mosaic file.')
+    else:
+        paths = [Path(p) for p in mosaics]
+        if not paths:
+            raise ValueError('mosaics is empty: give a folder or a list of FITS files.')
+    found = {}
+    for path in paths:
+        name = _mosaic_name(path)
+        if name in found:
+            raise ValueError(f'two mosaics are named {name!r} ({found[name]} and {path}); '
+                             f'their catalogues would overwrite each other. Rename one.')
+        found[name] = path
+    return found
+
+
+def _reference_table(reference):
+    """(value passed to the tasks, description for the parameters) of ``reference``."""
+    from ..catalogs.cache import table_checksum
+    from ..matching import catalog_coordinates
+    if reference is None:
+        return None, None
+    if isinstance(reference, str) and reference == LOTSS_DR2:
+        return LOTSS_DR2, LOTSS_DR2
+    if isinstance(reference, (str, Path)):
+        from ..catalogs import load_catalog
+        path = Path(reference)
+        table = load_catalog(path)
+        description = {'file': str(path.resolve())}
+    elif isinstance(reference, Table):
+        table, description = reference, {'table': 'in memory'}
+    else:
+        raise TypeError(f"reference must be None, {LOTSS_DR2!r}, a catalogue file or an astropy "
+                        f"Table, not {type(reference).__name__}.")
+    try:
+        coords = catalog_coordinates(table)
+    except (ValueError, TypeError) as exc:   # fail now, not once per mosaic
+        raise type(exc)(f'reference: {exc}') from exc
+    try:
+        description['sha256'] = table_checksum(table)
+    except TypeError:    # columns that cannot be checksummed: the positions stand for them
+        description['sha256'] = table_checksum(QTable({'ra': coords.icrs.ra.deg,
+                                                       'dec': coords.icrs.dec.deg}))
+    description['n_rows'] = len(table)
+    return table, description
+
+
+def _tiles(path, tile_size, tile_overlap):
+    """(window, core, number) of each tile of a large mosaic, or None to run it whole."""
+    if tile_size is None:
+        return None
+    try:
+        with fits.open(path) as hdus:
+            header = next(h.header for h in hdus if h.is_image and h.header.get('NAXIS', 0) >= 2)
+        shape = (int(header['NAXIS2']), int(header['NAXIS1']))
+    except Exception:   # unreadable: run it whole, so that the task reports why
+        return None
+    if max(shape) <= tile_size:
+        return None
+    grid = TileGrid(shape, tile_size=tile_size, overlap=tile_overlap)
+    return [(tile.slices, tile.core, number) for number, tile in enumerate(grid)]
+
+
+def _failed_record(name, path, phash, exc):
+    """Record of a mosaic whose task did not return (a worker died too often, cancelled...)."""
+    text = str(exc).strip().splitlines()
+    return {'mosaic': name, 'path': str(path), 'status': 'failed', 'parameters_hash': phash,
+            'error': f'{type(exc).__name__}: {text[0] if text else "(no message)"}'}
+
+
+def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=None,
+               matcher=None, client=None, n_workers=None, resume=True, tile_size=None,
+               tile_overlap=128, merge_radius=6 * u.arcsec, progress=False, cluster_options=None):
+    """Process every mosaic of a survey, resumably, and merge them into one catalogue.
+
+    Each mosaic is a task: read it, extract its sources, clean them,
+    cross-match them with the reference (if any) and write the catalogue,
+    the rejected rows and the footprint into ``output_dir/mosaics/``
+    (atomically). The manifest (``manifest.json``) records each mosaic as
+    it finishes: status, parameters, counts, recall and precision, time,
+    peak memory, and the error of a mosaic that failed (a bad mosaic never
+    stops the others). Then the catalogues are merged across mosaic
+    overlaps (`merge_survey`) into ``survey-catalog.ecsv`` and the scores
+    averaged into ``survey-summary.ecsv``.
+
+    Run again with the same arguments after an interruption (or a crash):
+    mosaics already done with the same parameters are skipped, the others
+    (including failed ones) are processed, and the merged catalogue is the
+    same as that of an uninterrupted run.
+
+    Parameters
+    ----------
+    mosaics : str, `os.PathLike` or sequence of them
+        A folder of FITS mosaics or a list of files (see `find_mosaics`).
+        Every worker must see them at the same paths (a shared file system).
+    output_dir : str or `os.PathLike`
+        Folder for the outputs; created if needed. Workers write into it.
+    extractor : object, optional
+        With ``extract(mosaic) -> QTable``; default `~lotss_tools.DendroExtractor()`.
+    cleaner : object, optional
+        With ``clean(catalog) -> (kept, rejected)``; default
+        `~lotss_tools.CatalogCleaner()`.
+    reference : None, str, `os.PathLike` or `~astropy.table.Table`
+        What to score each mosaic against: a table or a catalogue file
+        (read once with `~lotss_tools.catalogs.load_catalog`; each mosaic
+        uses the rows on its valid pixels), ``'lotss-dr2'`` (LoTSS DR2 from
+        VizieR for each mosaic, through the package's cache), or None.
+    matcher : `~lotss_tools.CrossMatcher`, optional
+        How to match; default ``CrossMatcher()`` (12 arcsec, one-to-one).
+    client : `dask.distributed.Client`, str or None
+        An existing client, the address of a running scheduler, None for a
+        new `~dask.distributed.LocalCluster` on this machine, or
+        ``'synchronous'`` to run the mosaics one after another in this
+        process (no Dask needed).
+    n_workers : int, optional
+        Workers of the new LocalCluster (``client=None`` only).
+    resume : bool
+        Skip the mosaics the manifest records as done with the same
+        parameters. False processes every mosaic again.
+    tile_size : int, optional
+        Split mosaics larger than this many pixels on a side into tiles of
+        this size that are extracted as separate tasks (so one large mosaic
+        uses several workers). Each tile is extracted on its own (its own
+        noise and thresholds) and reports the sources whose centroid falls
+        in its core, so each source comes from one tile.
+    tile_overlap : int
+        Pixels shared by neighbouring tiles; sources more than half of it
+        beyond their tile's core are cut.
+    merge_radius : `~astropy.units.Quantity`
+        Largest separation of two copies of a source in overlapping mosaics.
+    progress : bool
+        Show a progress bar over the mosaics.
+    cluster_options : dict, optional
+        More arguments of the new LocalCluster (``client=None`` only).
+
+    Returns
+    -------
+    result : `SurveyResult`
+
+    Raises
+    ------
+    ImportError
+        Dask is not installed and ``client`` is not ``'synchronous'``; the
+        message says ``pip install 'lotss_tools[survey]'``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> from lotss_tools.survey import run_survey
+    >>> folder = tempfile.mkdtemp()
+    >>> for seed in (1, 2):
+    ...     mosaic, truth = simulate_mosaic((256, 256), seed=seed)
+    ...     path = mosaic.write(f'{folder}/field{seed}.fits')
+    >>> result = run_survey(folder, f'{folder}/out', client='synchronous')
+    >>> result.manifest['mosaic', 'status'].pformat()
+    ['mosaic status', '------ ------', 'field1   done', 'field2   done']
+    >>> run_survey(folder, f'{folder}/out', client='synchronous').n_skipped
+    2
+    """
+    from ..cleaning import CatalogCleaner
+    from ..crossmatch import CrossMatcher
+    from ..extraction import DendroExtractor
+
+    start = time.perf_counter()
+    if not (isinstance(client, str) and client == SYNCHRONOUS):
+        import_distributed()        # fail now if Dask is missing, naming the fix
+    output_dir = Path(output_dir)
+    found = find_mosaics(mosaics)
+    extractor = DendroExtractor() if extractor is None else extractor
+    cleaner = CatalogCleaner() if cleaner is None else cleaner
+    for obj, method, what in ((extractor, 'extract', 'extractor'), (cleaner, 'clean', 'cleaner')):
+        if not callable(getattr(obj, method, None)):
+            raise TypeError(f'{what} must have a method {method}(), not {type(obj).__name__}.')
+    if tile_size is not None and not (int(tile_size) == tile_size and tile_size > 2 * tile_overlap):
+        raise ValueError(f'tile_size must be an integer larger than twice tile_overlap '
+                         f'({tile_overlap}), not {tile_size!r}.')
+    reference_value, reference_description = _reference_table(reference)
+    if reference_value is not None:
+        matcher = CrossMatcher() if matcher is None else matcher
+    else:
+        matcher = None
+    parameters = describe_parameters(
+        extractor=extractor, cleaner=cleaner, matcher=matcher, reference=reference_description,
+        tiling=None if tile_size is None else {'tile_size': int(tile_size),
+                                               'tile_overlap': int(tile_overlap)})
+    phash = parameters_hash(parameters)
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = output_dir / SURVEY_FILES['manifest']
+    manifest = Manifest.load(manifest_path) if resume else Manifest(manifest_path)
+    todo = [name for name in found if not (resume and manifest.is_done(name, phash, output_dir))]
+    n_skipped = len(found) - len(todo)
+    if n_skipped:
+        log.info('resuming: %d of %d mosaics already done', n_skipped, len(found))
+    version = _version()
+
+    with survey_executor(client, n_workers=n_workers, cluster_options=cluster_options) as executor:
+        shared_reference = (executor.scatter(reference_value)
+                            if isinstance(reference_value, Table) else reference_value)
+        futures = {}
+        run = uuid.uuid4().hex[:8]
+        for name in todo:
+            path = found[name]
+            tiles = _tiles(path, tile_size, tile_overlap)
+            tile_futures = None
+            if tiles:
+                tile_futures = [executor.submit(extract_tile, str(path), name, window, core,
+                                                number, extractor,
+                                                key=f'extract-tile-{name}-{number}-{run}')
+                                for window, core, number in tiles]
+            future = executor.submit(process_mosaic, str(path), name, str(output_dir),
+                                     extractor=extractor, cleaner=cleaner, matcher=matcher,
+                                     reference=shared_reference, parameters_hash=phash,
+                                     tiles=tile_futures, key=f'process-mosaic-{name}-{run}')
+            futures[future] = name
+        _collect(executor, futures, found, manifest, phash, parameters, version, progress)
+
+    done = [manifest.records[name] for name in found if manifest.is_done(name, phash, output_dir)]
+    merged, duplicates = merge_survey(output_dir, done, radius=merge_radius)
+    paths = {'manifest': manifest_path, 'catalog': None, 'duplicates': None,
+             'summary': output_dir / SURVEY_FILES['summary']}
+    if merged is not None:
+        merged.meta['parameters'] = parameters
+        paths['catalog'] = write_table(merged, output_dir / SURVEY_FILES['catalog'], overwrite=True)
+        paths['duplicates'] = write_table(duplicates, output_dir / SURVEY_FILES['duplicates'],
+                                          overwrite=True)
+    table = manifest.table(list(found))
+    summary = survey_summary(table, None if merged is None else len(merged),
+                             None if duplicates is None else len(duplicates))
+    write_table(summary, paths['summary'], overwrite=True)
+    return SurveyResult(output_dir=output_dir, paths=paths, manifest=table, summary=summary,
+                        n_processed=len(todo), n_skipped=n_skipped,
+                        wall_time=(time.perf_counter() - start) * u.s, executor=executor.name)
+
+
+def _collect(executor, futures, found, manifest, phash, parameters, version, progress):
+    """Record each mosaic in the manifest as its task finishes."""
+    bar = None
+    if progress and futures:
+        from astropy.utils.console import ProgressBar
+        bar = ProgressBar(len(futures))
+    try:
+        for future in executor.as_completed(list(futures)):
+            name = futures[future]
+            try:
+                record = future.result()
+            except Exception as exc:    # the task itself did not return
+                record = _failed_record(name, found[name], phash, exc)
+            record.update(parameters=parameters, lotss_tools_version=version)
+            manifest.record(record)
+            if record['status'] == 'failed':
+                log.warning('mosaic %s failed: %s', name, record['error'])
+            else:
+                log.info('mosaic %s done: %s sources kept in %.1f s', name, record['n_kept'],
+                         record['time'])
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _version():
+    from .. import __version__
+    return __version__
