@@ -103,16 +103,17 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
     if ax is None:
         fig = plt.figure(figsize=(7, 6))
         ax = fig.add_subplot(projection=mosaic.wcs)
-    norm = norm if norm is not None else radio_normalization(mosaic, stretch=stretch)
-    scale = (mosaic.unit).to(u.mJy / u.beam)
-    data = np.where(mosaic.footprint, mosaic.data, np.nan)
+    # Drawn in mJy/beam whatever the stored unit; blank pixels in light grey.
+    scale = mosaic.unit.to(u.mJy / u.beam)
+    if norm is None:
+        norm = radio_normalization(mosaic, stretch=stretch)
+        norm.vmin, norm.vmax = norm.vmin * scale, norm.vmax * scale
+    base = plt.get_cmap(cmap)
+    cmap = base.with_extremes(bad='0.85', under=base(0.0), over=base(1.0))
+    data = np.where(mosaic.footprint, mosaic.data * scale, np.nan)
     image = ax.imshow(data, origin='lower', cmap=cmap, norm=norm, interpolation='nearest')
-    if colorbar:  # labelled in mJy/beam whatever the stored unit
-
-        cbar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.046)
-        ticks = cbar.get_ticks()
-        cbar.set_ticks(ticks)
-        cbar.set_ticklabels([f'{t * scale:.3g}' for t in ticks])
+    if colorbar:
+        cbar = ax.figure.colorbar(image, ax=ax, pad=0.02, fraction=0.046, extend='both')
         cbar.set_label('mJy/beam')
     if hasattr(ax, 'coords'):
         for coord, side, label in ((ax.coords[0], 'b', 'Right ascension'),
