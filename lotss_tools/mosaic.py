@@ -205,7 +205,8 @@ class Mosaic(NDData):
         if mask is not None:
             mask = np.asarray(mask, dtype=bool)
             if mask.shape != data.shape:
-                raise InvalidMosaicError(f'{source}: mask shape {mask.shape} differs from image shape {data.shape}.')
+                raise InvalidMosaicError(f'{source}: mask shape {mask.shape} differs from image '
+                                         f'shape {data.shape}.')
         self.name = name
         super().__init__(data, uncertainty=uncertainty, mask=mask, wcs=wcs,
                          meta=meta if meta is not None else fits.Header(), unit=unit, copy=copy)
@@ -541,8 +542,9 @@ class Mosaic(NDData):
             mask = Cutout2D(self.mask, position, size, mode=mode, fill_value=True, copy=True).data
         meta = self.meta.copy() if isinstance(self.meta, fits.Header) else fits.Header()
         x0, y0 = cut.origin_original
-        meta['CUTX0'] = (int(x0) + int(meta.get('CUTX0', 0)), 'x of this origin in the parent mosaic (0-based)')
-        meta['CUTY0'] = (int(y0) + int(meta.get('CUTY0', 0)), 'y of this origin in the parent mosaic (0-based)')
+        for key, offset, axis in (('CUTX0', x0, 'x'), ('CUTY0', y0, 'y')):
+            meta[key] = (int(offset) + int(meta.get(key, 0)),
+                         f'{axis} of this origin in the parent mosaic (0-based)')
         return self._replace(cut.data, wcs=cut.wcs, mask=mask, meta=meta)
 
     def plot(self, ax=None, *, stretch='asinh', catalog=None, **kwargs):

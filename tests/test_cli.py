@@ -11,7 +11,6 @@ from lotss_tools.datasets import get_path
 from lotss_tools.cli import main
 
 
-
 def test_demo_writes_outputs(tmp_path, capsys):
     out = tmp_path / 'demo'
     assert main(['demo', '--output', str(out), '--shape', '512', '--seed', '3']) == 0

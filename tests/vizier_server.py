@@ -369,4 +369,3 @@ def make_test_certificate(folder):
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return str(cert_path), str(key_path)
-
