@@ -8,92 +8,12 @@ from astropy.io import fits
 from astropy.nddata import Cutout2D, NDData
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_scales
-from radio_beam import Beam
 
+from ._header import JY_PER_BEAM, as_beam, beam_from_header, build_header, parse_unit
 from .exceptions import InvalidMosaicError, MissingBeamError
 from .io import atomic_path
 
 __all__ = ['Mosaic', 'JY_PER_BEAM']
-
-#: The brightness unit of LoTSS mosaics.
-JY_PER_BEAM = u.Jy / u.beam
-
-# Header keywords that describe the array or its WCS/beam; they are rebuilt
-# from the object's own state when a header is written.
-_STRUCTURAL_KEYWORDS = ('SIMPLE', 'BITPIX', 'NAXIS', 'EXTEND', 'BSCALE', 'BZERO',
-                        'BUNIT', 'BMAJ', 'BMIN', 'BPA', 'WCSAXES', 'PCOUNT',
-                        'GCOUNT', 'XTENSION', 'CHECKSUM', 'DATASUM')
-_WCS_PREFIXES = ('CTYPE', 'CRVAL', 'CRPIX', 'CDELT', 'CUNIT', 'CROTA', 'PC',
-                 'CD', 'PV', 'PS', 'LONPOLE', 'LATPOLE', 'RADESYS', 'EQUINOX',
-                 'MJDREF', 'DATEREF', 'NAXIS', 'WCSNAME', 'SPECSYS', 'RESTFRQ',
-                 'RESTFREQ', 'VELREF')
-
-
-def _parse_unit(bunit, source):
-    """Turn a ``BUNIT`` string into a unit equivalent to Jy/beam."""
-    if bunit is None or str(bunit).strip() == '':
-        raise InvalidMosaicError(
-            f'{source}: the header has no BUNIT; LoTSS mosaics are in Jy/beam. '
-            'Pass unit="Jy/beam" if that is what the data are.')
-    text = str(bunit).strip()
-    unit = None
-    for candidate in (text, text.lower().replace('jy', 'Jy')):
-        for fmt in ('fits', None):
-            try:
-                unit = u.Unit(candidate, format=fmt)
-                break
-            except ValueError:
-                continue
-        if unit is not None:
-            break
-    if unit is None:
-        raise InvalidMosaicError(f'{source}: cannot parse the brightness unit BUNIT={text!r}.')
-    if not unit.is_equivalent(JY_PER_BEAM):
-        raise InvalidMosaicError(
-            f'{source}: the brightness unit is {unit}, not Jy/beam; lotss_tools '
-            'works on restored radio images in Jy/beam (or mJy/beam).')
-    return unit
-
-
-def _unit_to_bunit(unit):
-    """Write a Jy/beam-like unit the way radio imagers do (``JY/BEAM``)."""
-    flux = unit * u.beam
-    return 'JY/BEAM' if flux == u.Jy else f'{flux.to_string()}/beam'
-
-
-def _as_beam(beam, source):
-    """Turn a user's ``beam=`` argument into a `radio_beam.Beam`."""
-    if isinstance(beam, Beam):
-        return beam
-    if isinstance(beam, u.Quantity) and beam.isscalar:
-        return Beam(major=beam, minor=beam, pa=0 * u.deg)
-    if isinstance(beam, (tuple, list)) and len(beam) in (2, 3):
-        major, minor = u.Quantity(beam[0], u.arcsec), u.Quantity(beam[1], u.arcsec)
-        pa = u.Quantity(beam[2], u.deg) if len(beam) == 3 else 0 * u.deg
-        return Beam(major=major, minor=minor, pa=pa)
-    raise TypeError(f'{source}: beam must be a radio_beam.Beam, an angular Quantity '
-                    f'(circular FWHM) or a (major, minor[, pa]) tuple, not {beam!r}.')
-
-
-def _beam_from_header(header, source):
-    """Read BMAJ/BMIN/BPA (or an AIPS history beam) from a FITS header."""
-    if 'BMAJ' in header and 'BMIN' in header:
-        major = float(header['BMAJ']) * u.deg
-        minor = float(header['BMIN']) * u.deg
-        pa = float(header.get('BPA', 0.0)) * u.deg
-        if not (major > 0 and minor > 0):
-            raise MissingBeamError(f'{source}: the header beam is not positive '
-                                   f'(BMAJ={header["BMAJ"]}, BMIN={header["BMIN"]}).')
-        return Beam(major=major, minor=minor, pa=pa)
-    try:
-        beam = Beam.from_fits_history(header)
-    except Exception:  # radio_beam raises various errors when nothing is found
-        beam = None
-    if beam is None:
-        raise MissingBeamError(
-            f'{source}: the header has no restoring beam (BMAJ/BMIN). Pass '
-            'beam=6*u.arcsec (or a radio_beam.Beam) to supply it.')
-    return beam
 
 
 class Mosaic(NDData):
@@ -183,7 +103,7 @@ class Mosaic(NDData):
             raise InvalidMosaicError(f'{source}: every pixel is NaN or infinite; there is no data.')
 
         if unit is None:
-            unit = _parse_unit(header.get('BUNIT') if header is not None else None, source)
+            unit = parse_unit(header.get('BUNIT') if header is not None else None, source)
         else:
             unit = u.Unit(unit)
             if not unit.is_equivalent(JY_PER_BEAM):
@@ -192,8 +112,8 @@ class Mosaic(NDData):
         if beam is None:
             if header is None:
                 raise MissingBeamError(f'{source}: no beam given and no FITS header to read BMAJ/BMIN from.')
-            beam = _beam_from_header(header, source)
-        self._beam = _as_beam(beam, source)
+            beam = beam_from_header(header, source)
+        self._beam = as_beam(beam, source)
 
         scales = proj_plane_pixel_scales(wcs) * u.Unit(wcs.wcs.cunit[0] or 'deg')
         if not np.isclose(scales[0], scales[1], rtol=1e-4):
@@ -293,7 +213,7 @@ class Mosaic(NDData):
         if sorted(celestial_axes) != [data.ndim - 2, data.ndim - 1]:
             raise InvalidMosaicError(f'{source}: the celestial axes must be the first two FITS axes.')
         if beam is None:
-            beam = _beam_from_header(header, source)
+            beam = beam_from_header(header, source)
         try:
             return cls(np.array(data), wcs=wcs.celestial, unit=unit, beam=beam, meta=header,
                        name=name)
@@ -309,25 +229,8 @@ class Mosaic(NDData):
         Cards of the original header that do not describe the array or its
         WCS are kept (telescope, frequency, history...).
         """
-        header = fits.Header()
-        if isinstance(self.meta, fits.Header):
-            for card in self.meta.cards:
-                key = card.keyword
-                if key in _STRUCTURAL_KEYWORDS or key.startswith(_WCS_PREFIXES) or key == '':
-                    continue
-                if key in ('COMMENT', 'HISTORY'):
-                    header.add_history(card.value) if key == 'HISTORY' else header.add_comment(card.value)
-                else:
-                    header[key] = (card.value, card.comment)
-        header.update(self.wcs.to_header())
-        header.update(self.beam.to_header_keywords())
-        header['BUNIT'] = _unit_to_bunit(self.unit)
-        freq = self.frequency
-        if freq is not None:
-            header['RESTFRQ'] = (freq.to_value(u.Hz), '[Hz] observing frequency')
-        if self.name and 'OBJECT' not in header:
-            header['OBJECT'] = self.name
-        return header
+        return build_header(self.meta, self.wcs, self.beam, self.unit,
+                            frequency=self.frequency, name=self.name)
 
     def write(self, path, *, overwrite=False):
         """Write the mosaic to a FITS file, atomically.
