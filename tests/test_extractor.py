@@ -216,3 +216,11 @@ def test_parallel_tiles_give_the_same_catalogue(simulated):
     np.testing.assert_array_equal(serial['total_flux'], parallel['total_flux'])
     with pytest.raises(ValueError, match='n_jobs'):
         DendroExtractor(n_jobs=0)
+
+
+def test_progress_over_tiles(simulated, caplog):
+    quiet = DendroExtractor(tile_size=512, tile_overlap=32).extract(simulated[0])
+    with caplog.at_level('INFO', logger='lotss_tools.extraction.extractor'):
+        shown = DendroExtractor(tile_size=512, tile_overlap=32, progress=True).extract(simulated[0])
+    assert len(shown) == len(quiet)
+    assert 'tile 4/4 done' in caplog.text  # 2 x 2 tiles of the 1024 x 1024 mosaic

@@ -116,7 +116,8 @@ class DendroExtractor:
         Threads that process tiles at the same time (-1: one per core). The
         compiled backend releases the GIL, so tiles run in parallel.
     progress : bool
-        Show a progress bar over the tiles.
+        Show a progress bar over the tiles (on a terminal) and log each
+        finished tile at INFO level.
     segmentation : bool
         Keep, after `extract`, a `photutils.segmentation.SegmentationImage`
         of the catalogued structures in ``segmentation_``, labelled with the
@@ -343,10 +344,13 @@ class DendroExtractor:
             executor = ThreadPoolExecutor(max_workers=workers)
             results = executor.map(work, windows)
         if show:
+            # A bar on a terminal (astropy draws nothing elsewhere), and a log
+            # line per tile for logs and batch jobs.
             from astropy.utils.console import ProgressBar
             with ProgressBar(len(windows)) as bar:
-                for result in results:
+                for number, result in enumerate(results, 1):
                     bar.update()
+                    log.info('tile %d/%d done', number, len(windows))
                     yield result
         else:
             yield from results
