@@ -5,6 +5,7 @@ from astropy import units as u
 
 from ..exceptions import LotssToolsError
 from ..matching import catalog_coordinates
+from ..schema import read_column
 
 __all__ = ['MissingColumnError']
 
@@ -51,19 +52,16 @@ def quantity(catalog, name, unit, purpose):
     if name not in catalog.colnames:
         raise MissingColumnError(f'{purpose} needs a {name!r} column ({unit}), which the '
                                  f'catalogue lacks (columns: {_columns_list(catalog)}).')
-    column = catalog[name]
-    values = np.ma.filled(np.ma.asarray(getattr(column, 'value', column), dtype=float), np.nan)
-    source_unit = getattr(column, 'unit', None)
+    source_unit = getattr(catalog[name], 'unit', None)
     if source_unit is None:
         raise MissingColumnError(f'column {name!r} has no unit; {purpose} needs it in a unit '
                                  f'convertible to {unit} (give the column a unit, e.g. '
                                  f'table[{name!r}].unit = {unit.to_string()!r}).')
     try:
-        factor = u.Unit(source_unit).to(unit)
+        return read_column(catalog, name, unit).value
     except u.UnitsError as exc:
         raise u.UnitsError(f'column {name!r} is in {source_unit}, which cannot be converted to '
                            f'{unit} ({purpose}).') from exc
-    return np.asarray(values, float) * factor
 
 
 def source_ids(catalog):

@@ -6,7 +6,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
 from ..matching import catalog_coordinates
-from ..schema import CATALOG_COLUMNS
+from ..schema import CATALOG_COLUMNS, read_column
 
 __all__ = []
 
@@ -48,15 +48,8 @@ def column_quantity(catalog, name, role, unit=None):
     if name not in catalog.colnames:
         raise ValueError(f'the {role} has no {name!r} column (columns: '
                          f'{", ".join(catalog.colnames[:16])}).')
-    column = catalog[name]
-    if hasattr(column, 'mask') and hasattr(column, 'filled'):      # masked: NaN where masked
-        column = column.astype(float).filled(np.nan)
     try:
-        if isinstance(column, u.Quantity):
-            values = u.Quantity(column, dtype=float)
-        else:
-            default = CATALOG_COLUMNS.get(name, (None,))[0]
-            values = u.Quantity(np.asarray(column, float), default or u.dimensionless_unscaled)
+        values = read_column(catalog, name)
     except (TypeError, ValueError):
         raise ValueError(f'the {role} column {name!r} is not numeric.') from None
     if unit is not None:

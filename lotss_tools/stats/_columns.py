@@ -3,15 +3,9 @@
 import numpy as np
 from astropy import units as u
 
-from ..schema import CATALOG_COLUMNS
+from ..schema import COLUMN_UNITS, read_column
 
 __all__ = []
-
-#: Unit assumed for a column given without one (the package's schema, plus the
-#: LoTSS DR2 columns of `lotss_tools.catalogs`).
-DEFAULT_UNITS = {name: unit for name, (unit, _) in CATALOG_COLUMNS.items() if unit is not None}
-DEFAULT_UNITS.update(dc_major_fwhm=u.arcsec, dc_minor_fwhm=u.arcsec, total_flux_err=u.mJy,
-                     peak_flux_err=u.mJy / u.beam)
 
 #: Names used by the LoTSS release files, to point users at `normalise_catalog`.
 _RELEASE_NAMES = {'total_flux': 'Total_flux', 'peak_flux': 'Peak_flux', 'major_fwhm': 'Maj',
@@ -34,30 +28,22 @@ def quantity(catalog, name, unit=None, *, caller='lotss_tools.stats', required=F
     """Column ``name`` as a float `~astropy.units.Quantity` in ``unit``, NaN where masked.
 
     Returns None for a missing column unless ``required`` (then ValueError).
-    A column without a unit takes ``DEFAULT_UNITS[name]``.
+    A column without a unit takes ``lotss_tools.schema.COLUMN_UNITS[name]``.
     """
     if name not in catalog.colnames:
         if required:
             raise missing_column_error(catalog, name, caller)
         return None
-    unit = u.Unit(unit) if unit is not None else DEFAULT_UNITS.get(name, u.dimensionless_unscaled)
-    column = catalog[name]
-    column_unit = getattr(column, 'unit', None)
-    mask = np.broadcast_to(np.asarray(getattr(column, 'mask', False), bool), (len(column),))
-    raw = getattr(column, 'unmasked', column)
+    unit = u.Unit(unit) if unit is not None else COLUMN_UNITS.get(name, u.dimensionless_unscaled)
     try:
-        values = np.array(np.ma.getdata(getattr(raw, 'value', raw)), dtype=float)
+        return read_column(catalog, name, unit, dimensionless_is_unitless=True)
     except (TypeError, ValueError) as err:
+        if isinstance(err, u.UnitConversionError):
+            found = read_column(catalog, name, dimensionless_is_unitless=True).unit
+            raise ValueError(f'{caller}: column {name!r} is in {found}, which does not '
+                             f'convert to {unit}.') from err
         raise ValueError(f'{caller}: column {name!r} does not hold numbers '
-                         f'({column.dtype}).') from err
-    values = np.where(mask, np.nan, values)
-    if column_unit is None or column_unit == u.dimensionless_unscaled:
-        column_unit = unit
-    try:
-        return (values * column_unit).to(unit)
-    except u.UnitConversionError as err:
-        raise ValueError(f'{caller}: column {name!r} is in {column_unit}, which does not '
-                         f'convert to {unit}.') from err
+                         f'({catalog[name].dtype}).') from err
 
 
 def text(catalog, name):
