@@ -227,3 +227,16 @@ def test_progress_over_tiles(simulated, caplog):
     n_tiles = len(TileGrid(simulated[0].shape, tile_size=512, overlap=32))
     assert n_tiles > 1
     assert f'tile {n_tiles}/{n_tiles} done' in caplog.text
+
+
+def test_empty_and_full_catalogues_stack(simulated):
+    """Catalogues of tiles or mosaics with and without sources stack into one table."""
+    from astropy.table import vstack
+    full = DendroExtractor().extract(simulated[0])
+    noise, _ = simulate_mosaic((128, 128), seed=2, source_density=0, n_artifact_sources=0,
+                               rms=0)
+    empty = DendroExtractor().extract(noise)
+    assert len(empty) == 0
+    stacked = vstack([empty, full], metadata_conflicts='silent')
+    assert len(stacked) == len(full)
+    assert stacked['ra'].unit == u.deg and type(stacked['ra']) is u.Quantity

@@ -27,7 +27,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from astropy import units as u
 from astropy.io import fits
 from astropy.table import QTable, vstack
 from astropy.wcs import WCS
@@ -231,25 +230,9 @@ def extract_tile(path, name, window, core, number, extractor):
     return result
 
 
-def _plain_quantities(catalog):
-    """Turn Longitude/Latitude (and other Quantity subclass) columns into plain Quantities.
-
-    An empty extractor catalogue has plain Quantity ``ra``/``dec`` and a
-    full one Longitude/Latitude; astropy cannot stack the two, and the
-    survey stacks the catalogues of tiles and of mosaics.
-    """
-    for name in catalog.colnames:
-        column = catalog[name]
-        if isinstance(column, u.Quantity) and type(column) is not u.Quantity:
-            description = column.info.description
-            catalog[name] = column.view(u.Quantity)
-            catalog[name].info.description = description
-    return catalog
-
-
 def _join_tiles(tiles):
     """One catalogue from the catalogues of a mosaic's tiles, ordered and numbered."""
-    catalogs = [_plain_quantities(t['catalog']) for t in tiles]
+    catalogs = [t['catalog'] for t in tiles]
     table = vstack(catalogs, metadata_conflicts='silent') if len(catalogs) > 1 else catalogs[0]
     table = QTable(table[np.argsort(-table['peak_flux'].value, kind='stable')])
     table['id'] = np.arange(1, len(table) + 1)
@@ -329,7 +312,7 @@ def process_mosaic(path, name, output_dir, *, extractor, cleaner, matcher=None, 
                 raise _TileError(failed[0])
             mosaic = Mosaic.read(path, name=name)
             catalog = _join_tiles(tiles) if tiles else copy.deepcopy(extractor).extract(mosaic)
-            catalog = _plain_quantities(QTable(catalog, copy=False))
+            catalog = QTable(catalog, copy=False)
             catalog['mosaic'] = np.full(len(catalog), name, dtype=f'U{max(len(name), 1)}')
             catalog['mosaic'].info.description = 'name of the mosaic the source was found in'
             kept, rejected = cleaner.clean(catalog)
