@@ -1,6 +1,19 @@
-"""Exceptions raised by lotss_tools."""
+"""Exceptions and warnings of lotss_tools.
 
-__all__ = ['LotssToolsError', 'InvalidMosaicError', 'MissingBeamError']
+Every error raised on purpose derives from `LotssToolsError`, every warning
+from `LotssToolsWarning` (itself an `~astropy.utils.exceptions.AstropyUserWarning`),
+so a script can catch or filter the package's messages as a family::
+
+    import warnings
+    from lotss_tools.exceptions import LotssToolsWarning
+    warnings.simplefilter('error', LotssToolsWarning)   # make them errors
+"""
+
+from astropy.utils.exceptions import AstropyUserWarning
+
+__all__ = ['LotssToolsError', 'InvalidMosaicError', 'MissingBeamError', 'MissingColumnError',
+           'LotssToolsWarning', 'NoDetectionsWarning', 'UndersampledBeamWarning',
+           'ThresholdBelowNoiseWarning', 'SkippedStepWarning']
 
 
 class LotssToolsError(Exception):
@@ -22,3 +35,43 @@ class MissingBeamError(InvalidMosaicError):
     Pass ``beam=radio_beam.Beam(...)`` (or a Quantity FWHM for a circular
     beam) to `~lotss_tools.Mosaic.read` to supply it.
     """
+
+
+class MissingColumnError(LotssToolsError, KeyError):
+    """A catalogue lacks a column (or a unit) that an operation needs.
+
+    The message names the missing columns and what they are needed for.
+    """
+
+    def __str__(self):             # KeyError would otherwise print the repr of the message
+        return str(self.args[0]) if self.args else ''
+
+
+class LotssToolsWarning(AstropyUserWarning):
+    """Base class of every warning issued by lotss_tools."""
+
+
+class NoDetectionsWarning(LotssToolsWarning):
+    """An extraction found no source: the catalogue is empty (with its columns)."""
+
+
+class UndersampledBeamWarning(LotssToolsWarning):
+    """The restoring beam spans too few pixels for the LoTSS measurement rules.
+
+    Issued when the beam FWHM covers fewer than
+    ``MIN_PIXELS_PER_BEAM`` (2.5) pixels; sizes are then
+    floored at the beam and point-like sources get total flux = peak flux.
+    """
+
+
+class ThresholdBelowNoiseWarning(LotssToolsWarning):
+    """A threshold derived from the data lies below about one noise sigma.
+
+    The research histogram rule can give this on small or confused images;
+    the dendrogram then follows noise. Give the threshold explicitly or use
+    ``threshold='local'``.
+    """
+
+
+class SkippedStepWarning(LotssToolsWarning):
+    """A step was skipped because the input lacks what it needs (e.g. a column)."""

@@ -3,21 +3,11 @@
 import numpy as np
 from astropy import units as u
 
-from ..exceptions import LotssToolsError
+from ..exceptions import MissingColumnError
 from ..matching import catalog_coordinates
 from ..schema import read_column
 
 __all__ = ['MissingColumnError']
-
-
-class MissingColumnError(LotssToolsError, KeyError):
-    """A catalogue lacks a column (or a unit) that an operation needs.
-
-    The message names the missing columns and what they are needed for.
-    """
-
-    def __str__(self):             # KeyError would otherwise print the repr of the message
-        return str(self.args[0]) if self.args else ''
 
 
 def _columns_list(catalog):
