@@ -1,12 +1,13 @@
 """The `Mosaic` class: a LoTSS image with its beam, WCS, holes and noise."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
 from astropy.nddata import Cutout2D, NDData
-from astropy.wcs import WCS
+from astropy.wcs import WCS, FITSFixedWarning
 from astropy.wcs.utils import proj_plane_pixel_scales
 
 from ._header import JY_PER_BEAM, as_beam, beam_from_header, build_header, parse_unit
@@ -204,14 +205,22 @@ class Mosaic(NDData):
         if data is None or data.ndim < 2:
             raise InvalidMosaicError(f'{source}: the HDU holds no 2-D image.')
         try:
-            wcs = WCS(header)
+            with warnings.catch_warnings():
+                # Expected for 2-D cutouts that keep their FREQ/STOKES axis keywords.
+                warnings.filterwarnings('ignore', 'The WCS transformation has more axes',
+                                        FITSFixedWarning)
+                wcs = WCS(header)
         except Exception as exc:
             raise InvalidMosaicError(f'{source}: the header WCS cannot be parsed ({exc}).') from exc
         if not wcs.has_celestial:
             raise InvalidMosaicError(f'{source}: the header has no celestial (RA/Dec) WCS.')
-        celestial_axes = [wcs.naxis - 1 - i for i in (wcs.wcs.lng, wcs.wcs.lat)]
-        if sorted(celestial_axes) != [data.ndim - 2, data.ndim - 1]:
-            raise InvalidMosaicError(f'{source}: the celestial axes must be the first two FITS axes.')
+        # The image axes are FITS axes 1 and 2 (0-based WCS axes 0 and 1); further
+        # WCS axes (FREQ, STOKES) may exist with or without degenerate data axes,
+        # as in LOFAR cubes and in 2-D cutouts that keep CTYPE3/CTYPE4.
+        if sorted((wcs.wcs.lng, wcs.wcs.lat)) != [0, 1]:
+            raise InvalidMosaicError(
+                f'{source}: the celestial axes must be the first two FITS axes (RA is axis '
+                f'{wcs.wcs.lng + 1}, Dec axis {wcs.wcs.lat + 1}).')
         if beam is None:
             beam = beam_from_header(header, source)
         try:

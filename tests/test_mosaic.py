@@ -159,6 +159,27 @@ def test_read_four_dimensional_cube(tmp_path, real_header, real_data):
     assert u.isclose(mosaic.frequency, 144 * u.MHz)
 
 
+def test_two_dimensional_image_keeping_frequency_and_stokes_keywords(tmp_path, real_header, real_data):
+    # Cutout2D and many pipelines write NAXIS = 2 but keep the FREQ and STOKES
+    # axis keywords of the 4-D cube (CTYPE3/CTYPE4...); astropy, PyBDSF and DS9 read them.
+    header = real_header.copy()
+    header['CTYPE3'], header['CRVAL3'], header['CDELT3'], header['CRPIX3'] = 'FREQ', 1.44e8, 4.8e7, 1
+    header['CTYPE4'], header['CRVAL4'], header['CDELT4'], header['CRPIX4'] = 'STOKES', 1, 1, 1
+    del header['RESTFRQ'], header['WCSAXES']
+    path = write(tmp_path, real_data, header)
+    mosaic = Mosaic.read(path)
+    assert mosaic.shape == (200, 200) and mosaic.wcs.naxis == 2
+    assert u.isclose(mosaic.frequency, 144 * u.MHz)
+    reference = Mosaic.read(REAL_MOSAIC)
+    assert mosaic.center.separation(reference.center) < 1e-6 * u.arcsec
+    # A celestial axis that is not one of the two image axes is still refused.
+    header['CTYPE2'], header['CTYPE3'] = 'FREQ', 'DEC--SIN'
+    header['CRVAL2'], header['CRVAL3'] = 1.44e8, real_header['CRVAL2']
+    header['CUNIT2'], header['CUNIT3'], header['CDELT3'] = 'Hz', 'deg', real_header['CDELT2']
+    with pytest.raises(InvalidMosaicError, match='celestial axes'):
+        Mosaic.read(write(tmp_path, real_data, header, name='swapped.fits'))
+
+
 def test_read_hdu_and_hdulist(real_header, real_data):
     hdu = fits.PrimaryHDU(real_data, real_header)
     assert Mosaic.read(hdu).shape == (200, 200)
