@@ -20,7 +20,7 @@ B does not reject C) in O(N log N) instead of O(N^2).
 
 import numpy as np
 from astropy import units as u
-from numba import njit
+from .._numba import jit
 
 from ..neighbours import SkyTree
 
@@ -94,7 +94,7 @@ def reach_pairs(coords, radius, *, tree=None, split_quantile=0.98):
     return i[order], j[order], sep[order] * u.arcsec
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _walk(n, start, target, kind):
     rejected_by = np.full(n, -1, np.int64)
     reason = np.full(n, -1, np.int8)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numba import njit
+from .._numba import jit
 
 __all__ = ['DendrogramStructures', 'compute_dendrogram']
 
@@ -56,7 +56,7 @@ _MAX_PIXELS = np.iinfo(np.int32).max - 1
 # Compiled kernels
 # ---------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True, inline='always')
+@jit(nogil=True, inline='always')
 def _find(forest, s):
     """Return the root of ``s`` in a union-find forest, compressing paths."""
     root = s
@@ -69,13 +69,13 @@ def _find(forest, s):
     return root
 
 
-@njit(cache=True, nogil=True, inline='always')
+@jit(nogil=True, inline='always')
 def _is_independent(vmax, npix, value, delta, min_npix):
     """astrodendro's merge-time test: ``vmax - value >= delta`` and npix."""
     return (vmax - value) >= delta and npix >= min_npix
 
 
-@njit(cache=True, nogil=True, inline='always')
+@jit(nogil=True, inline='always')
 def _new_structure(s, value, step, up, alias, parent, nchild, vmax, vmin, npix, birth):
     """Initialise structure ``s`` with a pixel of ``value`` visited at ``step``."""
     up[s] = s
@@ -88,7 +88,7 @@ def _new_structure(s, value, step, up, alias, parent, nchild, vmax, vmin, npix, 
     birth[s] = step
 
 
-@njit(cache=True, nogil=True, inline='always')
+@jit(nogil=True, inline='always')
 def _adjacent_roots(p, ncols, nrows, label, up, adj):
     """Distinct ancestors of the structures of the 4 neighbours of ``p``."""
     r = p // ncols
@@ -127,7 +127,7 @@ def _adjacent_roots(p, ncols, nrows, label, up, adj):
     return nadj
 
 
-@njit(cache=True, nogil=True, inline='always')
+@jit(nogil=True, inline='always')
 def _sort_small(a, n):
     """Insertion sort of ``a[:n]`` in place (n <= 4)."""
     for j in range(1, n):
@@ -139,7 +139,7 @@ def _sort_small(a, n):
         a[m + 1] = x
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _grow(sflat, svalues, order, ncols, delta, min_npix,
           label, up, alias, parent, nchild, vmax, vmin, npix, birth):
     """Build the tree, visiting pixels from the end of the sorted arrays.
@@ -213,7 +213,7 @@ def _grow(sflat, svalues, order, ncols, delta, min_npix,
             up[m] = b
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _finalize(label, alias, parent, nchild, vmax, vmin, npix, delta, min_npix):
     """Remove failing trunk leaves, renumber, turn ``label`` into index_map.
 
@@ -251,7 +251,7 @@ def _finalize(label, alias, parent, nchild, vmax, vmin, npix, delta, min_npix):
     return old_of_new, new_parent
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _subtree_stats(imap_flat, data_flat, parent, birth, vmax, vmin, npix):
     """Subtree pixel counts, subtree peaks (value, first pixel), heights."""
     n = parent.size
@@ -283,7 +283,7 @@ def _subtree_stats(imap_flat, data_flat, parent, birth, vmax, vmin, npix):
     return npix_sub, peak, peak_pix, height
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _propagate_down(marks, parent, birth):
     """Give every structure the nearest mark on its path to the trunk."""
     out = marks.copy()
@@ -293,7 +293,7 @@ def _propagate_down(marks, parent, birth):
     return out
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _pixel_index(imap_flat, parent, npix):
     """Flat pixel indices grouped so that every subtree is contiguous.
 
