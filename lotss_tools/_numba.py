@@ -79,8 +79,11 @@ def jit(**options):
     path = numba_cache_dir()
 
     def decorate(function):
-        if path is None:
-            return njit(cache=False, **options)(function)
-        with _cache_dir(path):
-            return njit(cache=True, **options)(function)
+        if path is not None:
+            try:
+                with _cache_dir(path):
+                    return njit(cache=True, **options)(function)
+            except RuntimeError:    # no source file to key a cache on (interactive code)
+                pass
+        return njit(cache=False, **options)(function)
     return decorate

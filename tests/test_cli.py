@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from astropy import units as u
 from astropy.table import QTable
 
@@ -84,6 +85,27 @@ def test_extract_command(tmp_path, capsys):
     assert QTable.read(out).meta['threshold'] == 'research'
     assert main(['extract', str(mosaic), '-o', str(out)]) == 2
     assert 'already exists' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('suffix', ['.vot', '.votable', '.fits', '.ecsv'])
+def test_every_written_catalogue_reads_back_into_the_next_command(tmp_path, capsys, suffix):
+    mosaic = get_path('lotss-cutout')
+    catalog = tmp_path / f'p218{suffix}'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    assert main(['clean', str(catalog), '-o', str(tmp_path / f'kept{suffix}'),
+                 '--rejected', str(tmp_path / f'rejected{suffix}')]) == 0
+    assert main(['stats', str(tmp_path / f'kept{suffix}')]) == 0
+    assert 'error' not in capsys.readouterr().err
+    from lotss_tools.io import read_table
+    kept = read_table(tmp_path / f'kept{suffix}')
+    assert len(kept) >= 4 and kept['sky_centroid'].frame.name == 'icrs'
+
+
+def test_unknown_catalogue_extension_is_refused(tmp_path, capsys):
+    assert main(['extract', str(get_path('lotss-cutout')), '-o', str(tmp_path / 'p218.txt')]) == 2
+    err = capsys.readouterr().err
+    assert 'cannot tell the table format' in err and len(err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_training_command(tmp_path, capsys):

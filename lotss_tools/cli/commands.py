@@ -12,13 +12,15 @@ __all__ = ['read_catalog', 'load_reference', 'cmd_demo', 'cmd_simulate', 'cmd_in
 
 
 def read_catalog(path):
-    """Read a catalogue file, turning astropy's reader errors into one line."""
-    from astropy.table import QTable
+    """Read a catalogue file (any format `lotss_tools.io.write_table` writes), in one line on error."""
+    from ..io import read_table
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{path}: no such catalogue file.')
     try:
-        return QTable.read(path)
+        return read_table(path)
+    except ValueError:
+        raise
     except Exception as exc:  # astropy raises many kinds for unreadable files
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f'{path}: cannot read a catalogue from it ({first_line}).') from exc
