@@ -21,8 +21,10 @@ from astropy.stats import SigmaClip, mad_std, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 from photutils.background import Background2D, MADStdBackgroundRMS, MedianBackground
 
+from .exceptions import ThresholdBelowNoiseWarning
+
 __all__ = ['robust_rms', 'research_min_npix', 'research_thresholds',
-           'HistogramThresholds', 'local_background']
+           'HistogramThresholds', 'local_background', 'MIN_RELIABLE_THRESHOLD_SIGMAS']
 
 #: Fraction of the pixel standard deviation above the median that bounds the
 #: noise peak used for the Gaussian fit (research value).
@@ -32,6 +34,9 @@ NOISE_PEAK_FRACTION = 0.05
 RELATIVE_EXCESS = 0.05
 #: ``min_delta`` in units of the fitted noise sigma (research value).
 MIN_DELTA_SIGMAS = 3.0
+#: A derived ``min_value`` below this many robust-rms units follows the noise:
+#: `research_thresholds` then warns (`~lotss_tools.exceptions.ThresholdBelowNoiseWarning`).
+MIN_RELIABLE_THRESHOLD_SIGMAS = 1.0
 
 
 def _subsample(values, max_pixels):
@@ -110,6 +115,8 @@ class HistogramThresholds:
         Minimum structure size in pixels (None when no beam is known).
     mean, sigma : `~astropy.units.Quantity`
         Centre and width of the Gaussian fitted to the noise peak.
+    rms : `~astropy.units.Quantity`
+        Robust (sigma-clipped) rms of the pixels, to judge the thresholds by.
     fit_succeeded : bool
         False when the Gaussian fit failed and the fallback (the median for
         ``min_value``, the MAD-based sigma for ``min_delta``) was used.
@@ -123,10 +130,26 @@ class HistogramThresholds:
     min_npix: object
     mean: u.Quantity
     sigma: u.Quantity
+    rms: u.Quantity
     fit_succeeded: bool
     bin_centers: np.ndarray = field(repr=False)
     counts: np.ndarray = field(repr=False)
     mirrored_counts: np.ndarray = field(repr=False)
+
+    @property
+    def min_value_sigmas(self):
+        """``min_value`` in units of the robust rms (`rms`)."""
+        return float((self.min_value / self.rms).decompose())
+
+    @property
+    def reliable(self):
+        """False when ``min_value`` lies below `MIN_RELIABLE_THRESHOLD_SIGMAS` x rms.
+
+        The rule then found no clean excess of emission over the noise (small,
+        confused or artifact-dominated images, or noise that is not
+        Gaussian), and a dendrogram with this ``min_value`` follows the noise.
+        """
+        return self.min_value_sigmas >= MIN_RELIABLE_THRESHOLD_SIGMAS
 
     def plot(self, ax=None):
         """Diagnostic plot; see `lotss_tools.visualization.plot_threshold_diagnostic`."""
@@ -174,6 +197,17 @@ def research_thresholds(image, *, noise_peak_fraction=NOISE_PEAK_FRACTION,
     If the fit fails, ``min_value`` falls back to the median and sigma to
     the MAD-based standard deviation, ``fit_succeeded`` is False and a
     warning is issued.
+
+    The rule is unreliable where the positive excess of real emission does
+    not rise cleanly out of a Gaussian noise peak: small images (a few
+    hundred pixels square hold too few sources), fields dominated by
+    artifacts, and noise whose wings are not Gaussian. It can then return a
+    ``min_value`` below the noise (0.34 sigma on the shipped 200 x 200 real
+    cutout of P218+55), and a dendrogram with it follows the noise. When
+    ``min_value`` is below `MIN_RELIABLE_THRESHOLD_SIGMAS` times the robust
+    rms, a `~lotss_tools.exceptions.ThresholdBelowNoiseWarning` says so and
+    ``reliable`` is False; prefer the default local signal-to-noise
+    thresholds of `~lotss_tools.DendroExtractor` then.
 
     Parameters
     ----------
@@ -234,6 +268,7 @@ def research_thresholds(image, *, noise_peak_fraction=NOISE_PEAK_FRACTION,
                       'and the MAD standard deviation instead.', AstropyUserWarning)
         fit_succeeded, mean, sigma = False, median, scale
 
+    rms = float(sigma_clipped_stats(values, sigma=3.0, maxiters=10, stdfunc='mad_std')[2])
     mirrored = np.interp(2 * mean - centers, centers, counts, left=0, right=0)
     min_value = median
     if fit_succeeded:
@@ -246,11 +281,18 @@ def research_thresholds(image, *, noise_peak_fraction=NOISE_PEAK_FRACTION,
         else:
             warnings.warn('no positive excess over the mirrored noise peak was found; '
                           'min_value falls back to the median.', AstropyUserWarning)
-    return HistogramThresholds(
+    result = HistogramThresholds(
         min_value=min_value * unit, min_delta=min_delta_sigmas * sigma * unit,
-        min_npix=min_npix, mean=mean * unit, sigma=sigma * unit,
+        min_npix=min_npix, mean=mean * unit, sigma=sigma * unit, rms=rms * unit,
         fit_succeeded=fit_succeeded, bin_centers=centers, counts=counts,
         mirrored_counts=mirrored)
+    if not result.reliable:
+        warnings.warn(f'the research histogram rule gives min_value {min_value:.3g} {unit}, '
+                      f'{result.min_value_sigmas:.2f} times the robust rms {rms:.3g} {unit}: '
+                      'below the noise, so a dendrogram with it follows the noise. Give '
+                      'min_value explicitly or use the local signal-to-noise thresholds.',
+                      ThresholdBelowNoiseWarning)
+    return result
 
 
 def local_background(mosaic, box_size=25, filter_size=3, *, exclude_percentile=50.0,

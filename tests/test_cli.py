@@ -50,6 +50,11 @@ def test_simulate_and_info(tmp_path, capsys):
     assert '6.00 arcsec x 6.00 arcsec' in info
     assert '200 x 200 pixels' in info
     assert 'min_npix 8' in info
+    assert 'below the noise: the research rule is unreliable' in info
+    big = tmp_path / 'big.fits'
+    assert main(['simulate', str(big), '--shape', '1024', '--seed', '5']) == 0
+    assert main(['info', str(big)]) == 0
+    assert 'unreliable' not in capsys.readouterr().out
 
 
 def test_errors_are_one_line(tmp_path, capsys):

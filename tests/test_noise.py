@@ -145,3 +145,26 @@ def test_local_background_blank_regions_are_nan():
     assert np.nanmedian(rms).value == pytest.approx(1e-4, rel=0.1)
     with pytest.raises(ValueError, match='too small'):
         holed.background(box_size=0.5)
+
+
+def test_research_threshold_below_the_noise_warns():
+    """On the real 200 x 200 P218+55 cutout the rule lands at ~0.34 sigma."""
+    from lotss_tools.datasets import get_path
+    from lotss_tools.exceptions import ThresholdBelowNoiseWarning
+    real = Mosaic.read(get_path('lotss-cutout'))
+    with pytest.warns(ThresholdBelowNoiseWarning, match='below the noise'):
+        thresholds = research_thresholds(real)
+    assert not thresholds.reliable
+    assert thresholds.min_value_sigmas < 1
+    assert thresholds.rms.to_value(u.uJy / u.beam) == pytest.approx(75, rel=0.1)
+
+
+def test_research_threshold_above_the_noise_is_quiet():
+    from lotss_tools.exceptions import ThresholdBelowNoiseWarning
+    from lotss_tools.simulate import simulate_mosaic
+    mosaic, _ = simulate_mosaic((1024, 1024), seed=5)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', ThresholdBelowNoiseWarning)
+        thresholds = research_thresholds(mosaic)
+    assert thresholds.reliable and thresholds.min_value_sigmas >= 1

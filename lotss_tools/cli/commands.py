@@ -2,9 +2,12 @@
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 from astropy import units as u
+
+from ..exceptions import ThresholdBelowNoiseWarning
 
 __all__ = ['read_catalog', 'load_reference', 'cmd_demo', 'cmd_simulate', 'cmd_info',
            'cmd_extract', 'cmd_training', 'cmd_xmatch', 'cmd_clean', 'cmd_merge', 'cmd_catalog',
@@ -48,7 +51,9 @@ def cmd_simulate(args):
 def cmd_info(args):
     from ..mosaic import Mosaic
     mosaic = Mosaic.read(args.mosaic)
-    thresholds = mosaic.research_thresholds()
+    with warnings.catch_warnings():     # said in the report below instead
+        warnings.simplefilter('ignore', ThresholdBelowNoiseWarning)
+        thresholds = mosaic.research_thresholds()
     ny, nx = mosaic.shape
     area = (mosaic.footprint.sum() * (mosaic.pixel_scale * u.pix) ** 2).to(u.deg ** 2)
     lines = [
@@ -64,6 +69,10 @@ def cmd_info(args):
         f'research thresholds: min_value {thresholds.min_value.to(u.uJy / u.beam):.1f}, '
         f'min_delta {thresholds.min_delta.to(u.uJy / u.beam):.1f}, min_npix {thresholds.min_npix}',
     ]
+    if not thresholds.reliable:
+        lines.append(f'  warning: min_value is {thresholds.min_value_sigmas:.2f} x the rms, below '
+                     'the noise: the research rule is unreliable on this image (use the '
+                     'default local S/N thresholds)')
     print('\n'.join(lines))
     return 0
 
