@@ -59,7 +59,7 @@ class UndersampledBeamWarning(LotssToolsWarning):
     """The restoring beam spans too few pixels for the LoTSS measurement rules.
 
     Issued when the beam FWHM covers fewer than
-    ``MIN_PIXELS_PER_BEAM`` (2.5) pixels; sizes are then
+    `~lotss_tools.mosaic.MIN_PIXELS_PER_BEAM` (2.5) pixels; sizes are then
     floored at the beam and point-like sources get total flux = peak flux.
     """
 

@@ -14,7 +14,11 @@ from ._header import JY_PER_BEAM, as_beam, beam_from_header, build_header, parse
 from .exceptions import InvalidMosaicError, MissingBeamError
 from .io import atomic_path
 
-__all__ = ['Mosaic', 'JY_PER_BEAM']
+__all__ = ['Mosaic', 'JY_PER_BEAM', 'MIN_PIXELS_PER_BEAM']
+
+#: Fewest pixels across the beam FWHM (minor axis) for which pixel moments measure
+#: sizes and pixel sums measure fluxes (LoTSS: 4); coarser images are `Mosaic.undersampled`.
+MIN_PIXELS_PER_BEAM = 2.5
 
 
 class Mosaic(NDData):
@@ -289,6 +293,16 @@ class Mosaic(NDData):
         pix = (self.pixel_scale * u.pix).to(u.deg)
         return ((self.beam.major / pix).decompose().value,
                 (self.beam.minor / pix).decompose().value)
+
+    @property
+    def undersampled(self):
+        """True when the beam FWHM (minor axis) spans fewer than `MIN_PIXELS_PER_BEAM` pixels.
+
+        Pixel moments and pixel sums then do not measure sizes and fluxes;
+        the extractor warns (`~lotss_tools.exceptions.UndersampledBeamWarning`)
+        and measures with `lotss_tools.extraction.beam_limited`.
+        """
+        return min(self.beam_fwhm_pixels) < MIN_PIXELS_PER_BEAM
 
     @property
     def shape(self):
