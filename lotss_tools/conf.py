@@ -2,9 +2,18 @@
 
 Every item can be changed for a session (``conf.timeout = 120``), for a block
 of code (``with conf.set_temp('vizier_url', 'http://127.0.0.1:8000/viz-bin'):``)
-or permanently in the file ``lotss_tools.cfg`` of the lotss_tools configuration
-folder (``astropy.config.get_config_dir_path('lotss_tools')``), section
-``[conf]``.
+or permanently in the file ``lotss_tools.cfg`` of astropy's configuration
+folder, section ``[conf]``, as for astropy and astroquery. `config_file`
+returns the path astropy reads: ``~/.config/astropy/lotss_tools.cfg`` (or
+``$XDG_CONFIG_HOME/astropy/...``, or ``~/.astropy/config/...`` where that
+older folder exists). For example::
+
+    [conf]
+    timeout = 120
+    vizier_server = vizier.cfa.harvard.edu
+
+Changes to the file are read at the next start, or at once with
+``conf.reload()``.
 
 Examples
 --------
@@ -20,13 +29,11 @@ from pathlib import Path
 
 from astropy import config as _config
 
-__all__ = ['Conf', 'conf', 'catalog_cache_dir']
+__all__ = ['Conf', 'conf', 'catalog_cache_dir', 'config_file']
 
 
 class Conf(_config.ConfigNamespace):
-    """Configuration items of lotss_tools."""
-
-    rootname = 'lotss_tools'
+    """Configuration items of lotss_tools (read from the file `config_file` names)."""
 
     cache_dir = _config.ConfigItem(
         '',
@@ -53,7 +60,8 @@ class Conf(_config.ConfigNamespace):
 
     timeout = _config.ConfigItem(
         60.0,
-        'Seconds to wait for a VizieR or XMatch answer before giving up.',
+        'Seconds allowed for a whole VizieR or XMatch request (connecting, waiting and '
+        'downloading the answer, by the wall clock) before giving up.',
         cfgtype='float')
 
 
@@ -71,3 +79,21 @@ def catalog_cache_dir():
     if conf.cache_dir:
         return Path(conf.cache_dir).expanduser()
     return _config.get_cache_dir_path('lotss_tools', ensure_exists=False) / 'catalogs'
+
+
+def config_file():
+    """The configuration file astropy reads for lotss_tools (it may not exist).
+
+    Returns
+    -------
+    path : `pathlib.Path`
+        ``lotss_tools.cfg`` in astropy's configuration folder
+        (`astropy.config.get_config_dir_path`), where astropy looks for the
+        configuration of a package named ``lotss_tools``.
+
+    Examples
+    --------
+    >>> config_file().name
+    'lotss_tools.cfg'
+    """
+    return _config.get_config_dir_path(ensure_exists=False) / 'lotss_tools.cfg'

@@ -75,3 +75,16 @@ class ThresholdBelowNoiseWarning(LotssToolsWarning):
 
 class SkippedStepWarning(LotssToolsWarning):
     """A step was skipped because the input lacks what it needs (e.g. a column)."""
+
+
+class CacheWarning(LotssToolsWarning):
+    """A file of the catalogue cache was not used, or a result could not be cached.
+
+    The message names the file and the reason: a cache entry that is
+    unreadable, lacks its provenance or checksum, describes another query or
+    fails its checksum is ignored and the catalogue is fetched again; a cache
+    folder that cannot be written leaves the (correct) result uncached.
+    """
+
+
+__all__ += ['CacheWarning']

@@ -154,8 +154,11 @@ def check_outputs(outputs, *, inputs=(), overwrite=False):
         if path.is_dir():
             raise IsADirectoryError(f'{path}: is a folder, not a file.')
         writable, folder = _writable_folder(path.parent)
+        if not folder.is_dir():
+            raise NotADirectoryError(f'{path}: cannot be written, {folder} is a file, '
+                                     'not a folder (Not a directory).')
         if not writable:
-            raise PermissionError(f'{path}: cannot write into {folder}.')
+            raise PermissionError(f'{path}: cannot write into {folder} (Permission denied).')
         if path.exists() and not overwrite:
             raise OutputExistsError(path)
     return paths

@@ -1,13 +1,13 @@
 """Checksums, provenance, cache files, pinned catalogues and column normalisation."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
-from astropy.utils.exceptions import AstropyUserWarning
 
 from lotss_tools.catalogs import (LOTSS_DR2, CatalogIntegrityError, cache_path, empty_catalog,
                                   get_lotss_dr2, load_catalog, make_provenance,
@@ -15,6 +15,7 @@ from lotss_tools.catalogs import (LOTSS_DR2, CatalogIntegrityError, cache_path, 
                                   table_checksum, verify_catalog, write_catalog)
 from lotss_tools.conf import catalog_cache_dir, conf
 from lotss_tools.datasets import get_path
+from lotss_tools.exceptions import CacheWarning
 
 from .catalog_fixtures import *  # noqa: F401,F403
 from .conftest import DATA_DIR
@@ -95,7 +96,8 @@ def test_pinned_release_file_with_original_column_names():
     assert row['dc_major_fwhm'] == raw['DC_Maj'][0] * u.arcsec
     assert row['mosaic_id'] == 'P218+55' and row['s_code'] == raw['S_Code'][0]
     provenance = catalog.meta['provenance']
-    assert provenance['source'] == 'pinned file' and provenance['pinned_path'] == str(pinned)
+    assert provenance['source'] == 'user-supplied file'
+    assert provenance['pinned_path'] == str(Path(pinned).resolve())
     assert provenance['sha256'] == table_checksum(catalog)
     smaller = get_lotss_dr2(SkyCoord(218.5774625, 54.9724102778, unit='deg'), 3 * u.arcmin,
                             pinned=pinned)
@@ -125,7 +127,7 @@ def test_corrupted_cache_is_queried_again(local_vizier):
     cached = load_catalog(path)
     cached['total_flux'][0] = 1e6 * u.mJy
     write_catalog(cached, path, overwrite=True)
-    with pytest.warns(AstropyUserWarning, match='fails its checksum'):
+    with pytest.warns(CacheWarning, match='fails its checksum'):
         again = get_lotss_dr2(CENTER, 2 * u.arcmin)
     assert len(local_vizier.requests) == 2
     assert again.meta['provenance']['sha256'] == first.meta['provenance']['sha256']

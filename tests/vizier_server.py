@@ -25,8 +25,13 @@ Served tables
 Behaviours (``server.behaviour``): ``'normal'``, ``'timeout'`` (sleeps
 ``server.delay`` s before answering), ``'http500'``, ``'empty'`` (a valid
 VOTable with a zero-row table), ``'error'`` (VizieR's ``INFO name="Error"``
-answer), ``'garbage'`` (an HTML page). Every request is recorded in
-``server.requests``.
+answer), ``'garbage'`` (an HTML page), ``'wrong_table'`` (a well-formed answer
+about another served table, as a misconfigured mirror or proxy could send),
+``'trickle'`` (the correct answer, ``server.trickle_bytes`` bytes every
+``server.trickle_interval`` s: each read is quick, the whole answer is not),
+``'overflow'`` (at most 5 rows whatever ``-out.max`` says, with VizieR's
+"truncated" warning).
+Every request is recorded in ``server.requests``.
 """
 
 import http.server
@@ -144,6 +149,8 @@ def _votable_bytes(tables, infos=()):
     for table_id, table in tables:
         catalogue = table_id.rsplit('/', 1)[0] if table_id.count('/') > 1 else table_id
         resource = Resource(name=catalogue)
+        # astropy's writer leaves out a RESOURCE's name; VizieR names it after the catalogue
+        resource.extra_attributes['name'] = catalogue
         document.resources.append(resource)
         if table is None:
             continue
@@ -179,7 +186,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        server = self.server.owner
+        if server.behaviour != 'trickle':
+            self.wfile.write(body)
+            return
+        for start in range(0, len(body), server.trickle_bytes):
+            self.wfile.write(body[start:start + server.trickle_bytes])
+            self.wfile.flush()
+            if server.closing.wait(server.trickle_interval):
+                return
 
     def _body(self):
         length = int(self.headers.get('Content-Length') or 0)
@@ -254,6 +269,8 @@ class VizierTestServer:
         self.tables = {'J/A+A/659/A1/catalog': dr2, **survey_rows(dr2)}
         self.behaviour = 'normal'
         self.delay = 2.0
+        self.trickle_bytes = 64
+        self.trickle_interval = 0.5
         self.requests = []
         self.closing = threading.Event()
         self.httpd = _QuietServer(('127.0.0.1', 0), _Handler)
@@ -284,6 +301,9 @@ class VizierTestServer:
 
     def reset(self):
         self.behaviour = 'normal'
+        self.delay = 2.0
+        self.trickle_bytes = 64
+        self.trickle_interval = 0.5
         self.requests.clear()
 
     def close(self):
@@ -294,6 +314,8 @@ class VizierTestServer:
     # ------------------------------------------------------------- answers
     def answer_vizier(self, params):
         source = params.get('-source', '')
+        if self.behaviour == 'wrong_table' and source in self.tables:
+            source = next(name for name in self.tables if name != source)
         if self.behaviour == 'error' or source not in self.tables:
             return _votable_bytes([], infos=[('Error', f'+++ No catalogue or table {source!r} '
                                               'in VizieR')])
@@ -315,7 +337,7 @@ class VizierTestServer:
                 if name not in rows.colnames:
                     infos.append(('Warning', f"Column '{name}' unknown in '{source}'"))
             rows = rows[[name for name in wanted if name in rows.colnames]]
-        limit = params.get('-out.max', '50')
+        limit = '5' if self.behaviour == 'overflow' else params.get('-out.max', '50')
         if limit != 'unlimited' and len(rows) > int(limit):
             rows = rows[:int(limit)]
             infos.append(('Warning', f'(truncated to {limit} rows)'))

@@ -17,6 +17,7 @@ import astropy.units as u
 import matplotlib.pyplot as plt
 import numpy as np
 from astropy.coordinates import SkyCoord
+from astropy.table import QTable
 
 from lotss_tools.catalogs import (CatalogIntegrityError, get_lotss_dr2, load_catalog,
                                   sample_catalog_path, write_catalog)
@@ -63,5 +64,18 @@ try:
     load_catalog(folder / 'dr2.ecsv')
 except CatalogIntegrityError as error:
     print('caught:', str(error)[:110], '...')
+
+# %%
+# A pinned file says what it is. The shipped sample carries a provenance that
+# verifies, so the result records it (``derived_from``); a table written by
+# hand has none, and the result says only that the user supplied that file,
+# with its path and the SHA-256 of its bytes: it is not called LoTSS DR2.
+# (A table that keeps the metadata of another, with a provenance that no
+# longer matches its rows, is refused with a CatalogIntegrityError.)
+mine = folder / 'my-sources.ecsv'
+QTable({name: dr2[name][:10] for name in ('ra', 'dec', 'total_flux')}).write(mine)
+for pinned in (sample_catalog_path(), mine):
+    provenance = get_lotss_dr2(center, 20 * u.arcmin, pinned=pinned).meta['provenance']
+    print(provenance['title'], '| verified:', provenance['provenance_verified'])
 fig.tight_layout()
 plt.show()

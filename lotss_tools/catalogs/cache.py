@@ -15,7 +15,9 @@ Cached results are ECSV files in the folder `lotss_tools.conf.catalog_cache_dir`
 
 import hashlib
 import json
+import warnings
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +31,8 @@ from ..conf import catalog_cache_dir
 from ..io import atomic_path, votable_to_xml, write_table
 from .exceptions import CatalogIntegrityError
 
-__all__ = ['table_checksum', 'make_provenance', 'verify_catalog', 'write_catalog',
-           'load_catalog', 'cache_path', 'software_versions']
+__all__ = ['table_checksum', 'make_provenance', 'verify_catalog', 'verification_problem',
+           'write_catalog', 'load_catalog', 'cache_path', 'file_sha256', 'software_versions']
 
 #: Header keyword (FITS) or INFO name (VOTable) holding the provenance as JSON.
 PROVENANCE_KEYWORD = 'LTPROV'
@@ -96,14 +98,20 @@ def table_checksum(table):
 
 
 def software_versions():
-    """Versions of lotss_tools, astroquery and astropy, as a dict of strings."""
+    """Versions of lotss_tools, astroquery and astropy, as a dict of strings.
+
+    astroquery is not imported (only its installed version is read).
+    """
     import astropy
-    import astroquery
     try:
         from .._version import version
     except ImportError:  # pragma: no cover - only without an installed package
         version = 'unknown'
-    return {'lotss_tools': version, 'astroquery': astroquery.__version__,
+    try:
+        astroquery_version = metadata.version('astroquery')
+    except metadata.PackageNotFoundError:  # pragma: no cover - astroquery is a dependency
+        astroquery_version = 'not installed'
+    return {'lotss_tools': version, 'astroquery': astroquery_version,
             'astropy': astropy.__version__}
 
 
@@ -115,10 +123,12 @@ def make_provenance(table, *, catalog, source, server=None, center=None, radius=
     ----------
     table : `~astropy.table.Table`
         The catalogue as returned to the user.
-    catalog : str
-        VizieR identifier of the catalogue.
+    catalog : str or None
+        VizieR identifier of the catalogue; None when it is not known (a
+        user-supplied file without a verifiable provenance): no ``catalog``
+        item is recorded then.
     source : str
-        ``'vizier'``, ``'xmatch'``, ``'pinned file'``...
+        ``'vizier'``, ``'xmatch'``, ``'user-supplied file'``...
     server : str, optional
         URL that was queried.
     center : `~astropy.coordinates.SkyCoord`, optional
@@ -139,7 +149,8 @@ def make_provenance(table, *, catalog, source, server=None, center=None, radius=
         Plain values only (str, float, int, list, dict), so that it can be
         written to ECSV, FITS and VOTable.
     """
-    record = {'catalog': catalog, 'source': source}
+    record = {} if catalog is None else {'catalog': catalog}
+    record['source'] = source
     if server is not None:
         record['server'] = server
     if center is not None:
@@ -162,6 +173,39 @@ def make_provenance(table, *, catalog, source, server=None, center=None, radius=
     return record
 
 
+def verification_problem(table):
+    """Why a catalogue does not verify against its provenance, or None if it does.
+
+    Parameters
+    ----------
+    table : `~astropy.table.Table`
+        With ``meta['provenance']``.
+
+    Returns
+    -------
+    problem : str or None
+        One sentence: no provenance, a provenance that is not a record,
+        lacks ``sha256`` or ``n_rows``, or whose checksum or row count
+        differs from the content; None when the content matches.
+    """
+    provenance = table.meta.get('provenance')
+    if provenance is None:
+        return 'it has no provenance record'
+    if not isinstance(provenance, dict):
+        return f'its provenance is not a record but a {type(provenance).__name__}'
+    missing = [key for key in ('sha256', 'n_rows') if key not in provenance]
+    if missing:
+        return (f'its provenance has no {" or ".join(missing)}, so the content cannot be '
+                'verified')
+    actual = table_checksum(table)
+    if actual == provenance['sha256'] and len(table) == provenance['n_rows']:
+        return None
+    return (f'its content SHA-256 {actual[:16]}... ({len(table)} rows) differs from the '
+            f'{str(provenance["sha256"])[:16]}... ({provenance["n_rows"]} rows) recorded when '
+            f'{provenance.get("catalog", "it")} was retrieved on '
+            f'{provenance.get("retrieved_utc")}: the file was modified or corrupted')
+
+
 def verify_catalog(table, *, raise_error=True):
     """Check a catalogue against the row count and SHA-256 of its provenance.
 
@@ -175,27 +219,26 @@ def verify_catalog(table, *, raise_error=True):
     -------
     ok : bool or None
         True if it matches, False if not (with ``raise_error=False``), None
-        if the table has no recorded checksum.
+        if the table has no provenance at all (nothing is claimed, nothing
+        can be checked). A provenance without ``sha256`` or ``n_rows`` does
+        not verify.
 
     Raises
     ------
     CatalogIntegrityError
-        On a mismatch, when ``raise_error`` is True.
+        On a mismatch, when ``raise_error`` is True; the message names the
+        file (``meta['path']``) when the table was read from one.
     """
-    provenance = table.meta.get('provenance')
-    if not isinstance(provenance, dict) or 'sha256' not in provenance:
+    if table.meta.get('provenance') is None:
         return None
-    actual = table_checksum(table)
-    ok = actual == provenance['sha256'] and len(table) == provenance.get('n_rows', len(table))
-    if not ok and raise_error:
+    problem = verification_problem(table)
+    if problem is None:
+        return True
+    if raise_error:
         where = table.meta.get('path', 'the table')
-        raise CatalogIntegrityError(
-            f'{where}: content SHA-256 {actual[:16]}... ({len(table)} rows) differs from the '
-            f'{provenance["sha256"][:16]}... ({provenance.get("n_rows")} rows) recorded when '
-            f'{provenance.get("catalog", "it")} was retrieved on '
-            f'{provenance.get("retrieved_utc")}; '
-            'the file was modified or corrupted. Re-query with refresh=True or restore it.')
-    return ok
+        raise CatalogIntegrityError(f'{where}: {problem}. Re-query it with refresh=True or '
+                                    'restore the original file.')
+    return False
 
 
 def _format_of(path, format):
@@ -256,8 +299,9 @@ def load_catalog(path, *, verify=True, format=None):
     path : str or `os.PathLike`
         ECSV, FITS or VOTable file.
     verify : bool
-        Check the content against the SHA-256 of its provenance (when it has
-        one) and raise `CatalogIntegrityError` on a mismatch.
+        When the file carries a provenance record, check the content against
+        its SHA-256 and row count and raise `CatalogIntegrityError` if they
+        differ or are missing. A file without any provenance is read as it is.
     format : str, optional
         astropy table format; guessed from the extension.
 
@@ -274,32 +318,83 @@ def load_catalog(path, *, verify=True, format=None):
     Raises
     ------
     FileNotFoundError
+    OSError
+        The file cannot be opened (permissions, a folder...).
     CatalogIntegrityError
+        The file is empty, truncated or not a table in the expected format,
+        its provenance is unreadable, or (with ``verify``) its content does
+        not match the provenance. The message names the file.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{path}: no such catalogue file.')
     format = _format_of(path, format)
-    provenance = None
-    if format == 'votable':
-        document = votable.parse(str(path), verify='ignore')
-        for info in list(document.infos) + [i for r in document.resources for i in r.infos]:
-            if info.name == PROVENANCE_KEYWORD:
-                provenance = json.loads(info.value)
-        table = QTable(document.get_first_table().to_table(use_names_over_ids=True))
-    else:
-        table = QTable.read(path, format=format)
-    if PROVENANCE_KEYWORD in table.meta:
-        provenance = json.loads(table.meta.pop(PROVENANCE_KEYWORD))
+    try:
+        table, provenance = _read_table(path, format)
+    except OSError as err:
+        if err.errno is not None:  # permission denied, a folder...: not about the content
+            raise
+        raise _unreadable(path, format, err) from err
+    except Exception as err:  # astropy raises many kinds for unreadable files
+        raise _unreadable(path, format, err) from err
     if provenance is not None:
         table.meta['provenance'] = provenance
     if 'sky_centroid' not in table.colnames and 'ra' in table.colnames and 'dec' in table.colnames:
-        table.add_column(SkyCoord(u.Quantity(table['ra'], u.deg), u.Quantity(table['dec'], u.deg)),
-                         index=table.colnames.index('dec') + 1, name='sky_centroid')
+        try:
+            centroid = SkyCoord(u.Quantity(table['ra'], u.deg), u.Quantity(table['dec'], u.deg))
+        except (TypeError, ValueError, u.UnitsError) as err:  # not angles, text, |dec| > 90
+            raise CatalogIntegrityError(f'{path}: its ra/dec columns are not sky positions '
+                                        f'({err}).') from err
+        table.add_column(centroid, index=table.colnames.index('dec') + 1, name='sky_centroid')
     table.meta['path'] = str(path)
     if verify:
         verify_catalog(table)
     return table
+
+
+def _read_table(path, format):
+    """(table, provenance or None) of a catalogue file."""
+    provenance = None
+    if format == 'votable':
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', votable.exceptions.VOWarning)
+            document = votable.parse(str(path), verify='ignore')
+        for info in list(document.infos) + [i for r in document.resources for i in r.infos]:
+            if info.name == PROVENANCE_KEYWORD:
+                provenance = _provenance_from_json(info.value)
+        table = QTable(document.get_first_table().to_table(use_names_over_ids=True))
+    else:
+        table = QTable.read(path, format=format)
+    if PROVENANCE_KEYWORD in table.meta:
+        provenance = _provenance_from_json(table.meta.pop(PROVENANCE_KEYWORD))
+    elif 'provenance' in table.meta:
+        provenance = table.meta.pop('provenance')
+    return table, provenance
+
+
+def _provenance_from_json(text):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'its {PROVENANCE_KEYWORD} provenance is not valid JSON ({err})') from None
+
+
+def _unreadable(path, format, err):
+    text = str(err).strip()
+    cause = text.splitlines()[0] if text else type(err).__name__
+    if len(cause) > 160:
+        cause = cause[:157] + '...'
+    name = {'ascii.ecsv': 'ECSV', 'fits': 'FITS', 'votable': 'VOTable'}.get(format, format)
+    return CatalogIntegrityError(f'{path}: not a readable {name} catalogue ({cause}).')
+
+
+def file_sha256(path):
+    """SHA-256 (hex) of a file's bytes (what was supplied, before any reading)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as stream:
+        for block in iter(lambda: stream.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def cache_path(catalog, center, radius, columns=()):

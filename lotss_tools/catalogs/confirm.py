@@ -29,9 +29,9 @@ import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
-from astropy.utils.exceptions import AstropyUserWarning
 from regions import CircleSkyRegion
 
+from ..exceptions import SkippedStepWarning
 from ..matching import catalog_coordinates, match_one_to_one
 from ..mosaic import Mosaic
 from ..neighbours import pairs_within
@@ -279,8 +279,9 @@ def confirm(rejected, references, radii=None, *, area=None, n_trials=10, n_rando
         chance = {key: {'mean': float(np.mean(v)), 'std': float(np.std(v))}
                   for key, v in fractions.items()}
     else:
-        warnings.warn('no area to draw random positions in: chance rates not measured.',
-                      AstropyUserWarning)
+        warnings.warn('no area to draw random positions in (no candidates, no area= and no '
+                      'query cone in the references): chance rates not measured.',
+                      SkippedStepWarning)
     result.meta['confirmation'] = {
         'radii_arcsec': {key: float(value.value) for key, value in radii.items()},
         'counts': {f'flag{k}': int(np.sum(result['flag'] == k)) for k in (0, 1, 2)},

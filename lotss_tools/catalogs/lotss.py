@@ -40,15 +40,21 @@ def get_lotss_dr2(target, radius=None, *, cache=True, refresh=False, timeout=Non
     radius : `~astropy.units.Quantity`, optional
         Cone radius, with a SkyCoord target.
     cache : bool
-        Use and fill the on-disk cache (``lotss_tools.conf.conf.cache_dir``).
+        Use and fill the on-disk cache (``lotss_tools.conf.conf.cache_dir``);
+        an entry is used only if its provenance and checksum verify, otherwise
+        it is fetched again with a `~lotss_tools.exceptions.CacheWarning`.
     refresh : bool
         Query VizieR again even when the cache has the answer.
     timeout : float, optional
-        Seconds to wait for VizieR (default ``conf.timeout``, 60 s).
+        Seconds allowed for the whole request, by the wall clock (default
+        ``conf.timeout``, 60 s).
     pinned : str or `os.PathLike`, optional
         A catalogue file to use instead of the network (ECSV, FITS or
         VOTable, with VizieR labels, the release's names such as
-        ``Total_flux``, or the package's names).
+        ``Total_flux``, or the package's names). It is not labelled LoTSS
+        DR2: the provenance says it was supplied by the user (path, file
+        SHA-256) and carries the file's own provenance only if that
+        verifies; a file whose provenance does not verify is an error.
 
     Returns
     -------
@@ -68,8 +74,11 @@ def get_lotss_dr2(target, radius=None, *, cache=True, refresh=False, timeout=Non
     Raises
     ------
     lotss_tools.catalogs.VizierError
-        VizieR unreachable, slow or answering an error (the message names
-        the catalogue, the server, the cause and any cached result).
+        VizieR unreachable, slower than ``timeout``, answering an error or
+        another table (the message names the catalogue, the server, the
+        cause and any verified cached result).
+    lotss_tools.catalogs.CatalogIntegrityError
+        A pinned file cannot be read or fails its checksum.
 
     Examples
     --------
@@ -83,8 +92,8 @@ def get_lotss_dr2(target, radius=None, *, cache=True, refresh=False, timeout=Non
     ...                     pinned=sample_catalog_path())
     >>> len(dr2), dr2['total_flux'].unit
     (13, Unit("mJy"))
-    >>> dr2.meta['provenance']['source']
-    'pinned file'
+    >>> dr2.meta['provenance']['source'], dr2.meta['provenance']['provenance_verified']
+    ('user-supplied file', True)
     """
     return query_vizier(LOTSS_DR2, target, radius, cache=cache, refresh=refresh,
                         timeout=timeout, pinned=pinned)

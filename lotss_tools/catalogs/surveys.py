@@ -17,9 +17,12 @@ def get_allwise(target, radius=None, *, cache=True, refresh=False, timeout=None,
     cache, refresh : bool
         Use and fill the on-disk cache; query again even if cached.
     timeout : float, optional
-        Seconds (default ``lotss_tools.conf.conf.timeout``).
+        Seconds allowed for the whole request (default
+        ``lotss_tools.conf.conf.timeout``).
     pinned : str or `os.PathLike`, optional
-        A catalogue file to use instead of the network.
+        A catalogue file to use instead of the network (see
+        `~lotss_tools.catalogs.query_vizier` for how it is verified and
+        labelled).
 
     Returns
     -------
@@ -66,9 +69,12 @@ def get_desi_legacy(target, radius=None, *, cache=True, refresh=False, timeout=N
     cache, refresh : bool
         Use and fill the on-disk cache; query again even if cached.
     timeout : float, optional
-        Seconds (default ``lotss_tools.conf.conf.timeout``).
+        Seconds allowed for the whole request (default
+        ``lotss_tools.conf.conf.timeout``).
     pinned : str or `os.PathLike`, optional
-        A catalogue file to use instead of the network.
+        A catalogue file to use instead of the network (see
+        `~lotss_tools.catalogs.query_vizier` for how it is verified and
+        labelled).
 
     Returns
     -------

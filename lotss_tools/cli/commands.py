@@ -213,7 +213,7 @@ def cmd_catalog(args):
                           pinned=args.pinned)
     write_catalog(table, args.output, overwrite=args.overwrite)
     provenance = table.meta.get('provenance', {})
-    print(f'LoTSS DR2: {len(table)} sources')
+    print(f'{provenance.get("title", "LoTSS DR2")}: {len(table)} sources')
     for key in ('catalog', 'source', 'server', 'retrieved_utc', 'n_rows', 'sha256'):
         if key in provenance:
             print(f'  {key:<12s} {provenance[key]}')
