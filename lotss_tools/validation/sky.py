@@ -25,11 +25,12 @@ from ..mosaic import Mosaic
 from ..neighbours import pairs_within
 from ..simulate import _pixel_jacobian, _render
 from .population import MULTI_COMPONENT_FRACTION, random_radio_sources
+from ._errors import InvalidParameterError
 from .synthesis import (LOTSS_ROBUST, _ErrorPatterns, dirty_beam, imaging_weights,
                         lofar_uv_coverage, synthesized_noise)
 
 __all__ = ['simulate_interferometer_sky', 'SkyLayers', 'ARTIFACT_FLUX_LIMIT',
-           'ARTIFACT_DYNAMIC_RANGE', 'POINTING_SPACING', 'PRIMARY_BEAM_FWHM']
+           'ARTIFACT_DYNAMIC_RANGE', 'POINTING_SPACING', 'PRIMARY_BEAM_FWHM', 'RMS_VARIATION_BOX']
 
 #: Sources (groups) at least this bright get calibration-error artifacts.
 ARTIFACT_FLUX_LIMIT = 30 * u.mJy
@@ -43,7 +44,8 @@ PRIMARY_BEAM_FWHM = 3.95 * u.deg
 _POINTING_DEPTH_SCATTER = 0.3
 _FWHM_TO_SIGMA = 1.0 / math.sqrt(8.0 * math.log(2.0))
 _FREQUENCY = 144e6
-_REFERENCE_BOX = 2048          # pixels: the box over which rms_variation is defined
+#: Side of the central box over which ``rms_variation`` is defined (2048 pixels of 1.5 arcsec).
+RMS_VARIATION_BOX = 51.2 * u.arcmin
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _check_shape(shape):
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2 and all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 32
             for n in shape)):
-        raise ValueError(f'shape must be a pair of integers >= 32 (ny, nx), not {shape!r}.')
+        raise InvalidParameterError(f'shape must be a pair of integers >= 32 (ny, nx), not {shape!r}.')
     return int(shape[0]), int(shape[1])
 
 
@@ -138,9 +140,9 @@ def _value(value, unit, name, *, minimum=0.0, strict=True):
     try:
         out = u.Quantity(value, unit).to_value(unit)
     except (u.UnitsError, TypeError, ValueError) as exc:
-        raise ValueError(f'{name} must be a quantity in {unit} or a number: {value!r}.') from exc
+        raise InvalidParameterError(f'{name} must be a quantity in {unit} or a number: {value!r}.') from exc
     if np.ndim(out) != 0 or not np.isfinite(out) or out < minimum or (strict and out == minimum):
-        raise ValueError(f'{name} must be {">" if strict else ">="} {minimum} {unit}: {value!r}.')
+        raise InvalidParameterError(f'{name} must be {">" if strict else ">="} {minimum} {unit}: {value!r}.')
     return float(out)
 
 
@@ -169,12 +171,13 @@ def _rms_map(rng, ny, nx, scale, rms, variation, footprint):
     beam squared over the pointing's own variance; pointings lie on a
     hexagonal grid (random offset) with depths scattered by 30%. Its
     -1/2 power is stretched (a power law) so that its max/min ratio over the
-    central 2048 x 2048 pixels (51 arcmin at 1.5 arcsec) is ``variation``,
+    central `RMS_VARIATION_BOX` (51.2 arcmin, 2048 pixels of 1.5 arcsec) is ``variation``,
     and scaled so its median over the footprint is ``rms``. Separable in x
     and y per pointing, hence one matrix product for the whole map.
     """
     spacing, fwhm = POINTING_SPACING.to_value(u.deg), PRIMARY_BEAM_FWHM.to_value(u.deg)
-    half = max(ny, nx, _REFERENCE_BOX) * scale / 3600 / 2 + 1.5 * spacing
+    box_pixels = RMS_VARIATION_BOX.to_value(u.arcsec) / scale
+    half = max(ny, nx, box_pixels) * scale / 3600 / 2 + 1.5 * spacing
     rows = np.arange(-math.ceil(half / (spacing * 0.866)), math.ceil(half / (spacing * 0.866)) + 1)
     cols = np.arange(-math.ceil(half / spacing) - 1, math.ceil(half / spacing) + 2)
     offset = rng.uniform(0, 1, 2)
@@ -189,7 +192,7 @@ def _rms_map(rng, ny, nx, scale, rms, variation, footprint):
         ey = np.exp(-a * (dy[:, None] - py[None, :]) ** 2) / depth ** 2
         ex = np.exp(-a * (dx[:, None] - px[None, :]) ** 2)
         return ey @ ex.T
-    box = np.arange(-_REFERENCE_BOX // 2, _REFERENCE_BOX // 2, 16) + 0.5
+    box = np.linspace(-box_pixels / 2, box_pixels / 2, 129)
     ref = inverse_variance(box + (ny - 1) / 2, box + (nx - 1) / 2)
     spread = math.log(ref.max() / ref.min())
     power = 2 * math.log(variation) / spread if spread > 1e-12 else 0.0
@@ -286,7 +289,7 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
         (`~lotss_tools.validation.synthesized_noise`): correlated and
         anisotropic like the dirty beam. Its rms varies smoothly like the
         sensitivity of a mosaic of pointings (max/min ``rms_variation``
-        over the central 2048 x 2048 pixels; median ``rms``).
+        over the central `RMS_VARIATION_BOX`, 51.2 arcmin; median ``rms``).
     Sources
         Drawn from the 144 MHz counts of
         `~lotss_tools.validation.integral_source_counts` (LoTSS DR1 anchors)
@@ -321,8 +324,9 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
     rms : `~astropy.units.Quantity`
         Median noise (plain numbers: uJy/beam); LoTSS DR1 71, DR2 83.
     rms_variation : float
-        Ratio of the highest to the lowest rms over the central 2048 x 2048
-        pixels (>= 1; real DR1 mosaics: median 1.47 over 51 arcmin boxes).
+        Ratio of the highest to the lowest rms over the central 51.2 x 51.2
+        arcmin (2048 x 2048 pixels of 1.5 arcsec; >= 1; real DR1 mosaics:
+        median 1.47 over 51 arcmin boxes).
     min_flux, max_flux : `~astropy.units.Quantity`
         Flux range of the sources (plain numbers: mJy).
     resolved_fraction : float
@@ -389,7 +393,7 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
     scale = _value(pixel_scale, u.arcsec, 'pixel_scale')
     beam_fwhm = _value(beam, u.arcsec, 'beam')
     if beam_fwhm < 2 * scale:
-        raise ValueError(f'beam ({beam_fwhm} arcsec) must span at least two pixels '
+        raise InvalidParameterError(f'beam ({beam_fwhm} arcsec) must span at least two pixels '
                          f'({scale} arcsec each).')
     rms_jy = _value(rms, u.uJy / u.beam, 'rms', strict=False) * 1e-6
     variation = _value(rms_variation, u.one, 'rms_variation', minimum=1.0, strict=False)
@@ -399,16 +403,16 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
     try:
         dr = tuple(float(v) for v in artifact_dynamic_range)
     except (TypeError, ValueError) as exc:
-        raise ValueError('artifact_dynamic_range must be two numbers (low, high), '
+        raise InvalidParameterError('artifact_dynamic_range must be two numbers (low, high), '
                          f'not {artifact_dynamic_range!r}.') from exc
     if len(dr) != 2 or not (dr == (0.0, 0.0) or 0 < dr[0] <= dr[1] < 1):
-        raise ValueError('artifact_dynamic_range must be (low, high) with 0 < low <= high < 1, '
+        raise InvalidParameterError('artifact_dynamic_range must be (low, high) with 0 < low <= high < 1, '
                          f'or (0, 0), not {artifact_dynamic_range!r}.')
     if footprint not in (None, 'circle'):
-        raise ValueError(f"footprint must be None or 'circle', not {footprint!r}.")
+        raise InvalidParameterError(f"footprint must be None or 'circle', not {footprint!r}.")
     center = SkyCoord(218.0 * u.deg, 55.0 * u.deg) if center is None else center
     if not isinstance(center, SkyCoord) or not center.isscalar:
-        raise ValueError(f'center must be a scalar SkyCoord, not {center!r}.')
+        raise InvalidParameterError(f'center must be a scalar SkyCoord, not {center!r}.')
 
     rng = np.random.default_rng(seed)
     rng_noise, rng_rms, rng_sources, rng_artifacts = rng.spawn(4)
@@ -503,7 +507,7 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
         artifact_flux_limit=art_limit * u.mJy, artifact_dynamic_range=dr, robust=float(robust),
         footprint=footprint, n_sources=int(n_groups), n_artifact_sources=len(bright),
         area=area * u.deg ** 2)
-    header['SIMRMSV'] = (variation, 'max/min rms ratio over the central 2048^2 px')
+    header['SIMRMSV'] = (variation, 'max/min rms ratio over the central 51.2 arcmin')
     header['SIMNSRC'] = (int(n_groups), 'number of simulated sources (groups)')
     header['SIMNART'] = (len(bright), 'number of sources with artifacts')
     header['SIMROBST'] = (float(robust), 'Briggs robust parameter of the weights')

@@ -17,6 +17,8 @@ from astropy import units as u
 from astropy.coordinates import EarthLocation
 from astropy.table import QTable
 
+from ._errors import InvalidParameterError
+
 __all__ = ['LOFAR_HBA_FIELDS', 'lofar_stations']
 
 #: ``(name, x, y, z)``: ETRS89 positions (m) of the 62 Dutch HBA fields of LoTSS.
@@ -128,7 +130,7 @@ def lofar_stations(*, core=True, remote=True):
     55
     """
     if not (core or remote):
-        raise ValueError('lofar_stations: choose core or remote stations (or both).')
+        raise InvalidParameterError('lofar_stations: choose core or remote stations (or both).')
     names = np.array([row[0] for row in LOFAR_HBA_FIELDS])
     xyz = np.array([row[1:] for row in LOFAR_HBA_FIELDS], float)
     is_core = np.char.startswith(names, 'CS')

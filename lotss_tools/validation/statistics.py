@@ -24,6 +24,7 @@ from scipy import ndimage
 
 from ..mosaic import Mosaic
 from ..stats import survey_area
+from ._errors import InvalidParameterError
 
 __all__ = ['source_mask', 'noise_autocorrelation', 'negative_tail_fraction', 'rms_variation',
            'integral_counts', 'DIRECTIONS']
@@ -37,16 +38,16 @@ def _image(image):
     data = image.data if isinstance(image, Mosaic) or hasattr(image, 'wcs') else image
     data = np.asarray(getattr(data, 'value', data), float)
     if data.ndim != 2:
-        raise ValueError(f'expected a 2-D image, got an array of shape {data.shape}.')
+        raise InvalidParameterError(f'expected a 2-D image, got an array of shape {data.shape}.')
     if not np.isfinite(data).any():
-        raise ValueError('the image has no finite pixel.')
+        raise InvalidParameterError('the image has no finite pixel.')
     return data
 
 
 def _global_rms(data, mask=None):
     values = data[np.isfinite(data) & (True if mask is None else ~mask)]
     if values.size < 10:
-        raise ValueError('too few unmasked finite pixels to measure the noise.')
+        raise InvalidParameterError('too few unmasked finite pixels to measure the noise.')
     return sigma_clipped_stats(values, sigma=3.0, maxiters=10, stdfunc='mad_std')
 
 
@@ -55,7 +56,7 @@ def _mask_argument(mask, shape):
         return np.zeros(shape, bool)
     mask = np.asarray(mask, bool)
     if mask.shape != shape:
-        raise ValueError(f'mask shape {mask.shape} differs from image shape {shape}.')
+        raise InvalidParameterError(f'mask shape {mask.shape} differs from image shape {shape}.')
     return mask
 
 
@@ -95,7 +96,7 @@ def source_mask(image, *, nsigma=3.0, n_pixels=5, radius=4, bright_nsigma=50.0,
     >>> from lotss_tools.datasets import get_path
     >>> from lotss_tools.validation import source_mask
     >>> mask = source_mask(Mosaic.read(get_path('lotss-cutout')))
-    >>> 0.01 < mask.mean() < 0.2
+    >>> bool(0.01 < mask.mean() < 0.2)
     True
     """
     data = _image(image)
@@ -164,7 +165,7 @@ def noise_autocorrelation(image, lags=(1, 2, 4), *, mask=None, rms=None,
     >>> acf = noise_autocorrelation(cutout, lags=[1, 2], mask=source_mask(cutout),
     ...                             directions=['x', 'y'])
     >>> acf['autocorrelation'].round(2).tolist()    # real LoTSS noise: longer along x
-    [0.91, 0.7, 0.8, 0.43]
+    [0.92, 0.72, 0.81, 0.46]
     """
     data = _image(image)
     if rms is not None:
@@ -172,13 +173,13 @@ def noise_autocorrelation(image, lags=(1, 2, 4), *, mask=None, rms=None,
     bad = _mask_argument(mask, data.shape) | ~np.isfinite(data)
     lags = [int(k) for k in np.atleast_1d(lags)]
     if any(k <= 0 for k in lags):
-        raise ValueError(f'lags must be positive integers, not {lags}.')
+        raise InvalidParameterError(f'lags must be positive integers, not {lags}.')
     unknown = [d for d in directions if d not in DIRECTIONS]
     if unknown:
-        raise ValueError(f'unknown directions {unknown}; choose from {list(DIRECTIONS)}.')
+        raise InvalidParameterError(f'unknown directions {unknown}; choose from {list(DIRECTIONS)}.')
     good = data[~bad]
     if good.size < 100:
-        raise ValueError('too few unmasked pixels to measure an autocorrelation.')
+        raise InvalidParameterError('too few unmasked pixels to measure an autocorrelation.')
     centred = np.where(bad, 0.0, data - good.mean())
     valid = (~bad).astype(float)
     variance = float(np.mean((good - good.mean()) ** 2))
@@ -257,7 +258,7 @@ def negative_tail_fraction(image, nsigma=4.0, *, mask=None, rms=None, box_size=N
         _, level, sigma = _global_rms(data, bad)
         sigma = sigma if rms is None else np.asarray(rms, float)
     if nsigma <= 0:
-        raise ValueError(f'nsigma must be positive, not {nsigma}.')
+        raise InvalidParameterError(f'nsigma must be positive, not {nsigma}.')
     z = (data - level) / sigma
     z = np.broadcast_to(z, data.shape)[~bad]
     return float(np.mean(z < -nsigma)) if z.size else np.nan
@@ -297,7 +298,7 @@ def rms_variation(image, box_size=128, *, mask=None):
     mesh = np.asarray(_local_rms_map(data, bad, box_size).background_rms_mesh, float)
     mesh = mesh[np.isfinite(mesh) & (mesh > 0)]
     if mesh.size == 0:
-        raise ValueError('no box has enough unmasked pixels to measure the rms.')
+        raise InvalidParameterError('no box has enough unmasked pixels to measure the rms.')
     unit = image.unit if isinstance(image, Mosaic) else 1
     table = QTable([[np.median(mesh)] * unit, [mesh.min()] * unit, [mesh.max()] * unit,
                     [mesh.max() / mesh.min()], [mesh.size]],
@@ -340,20 +341,20 @@ def integral_counts(catalog, area, fluxes=(1, 10, 100) * u.mJy, *,
     >>> from astropy.table import QTable
     >>> from lotss_tools.validation import integral_counts
     >>> table = QTable({'total_flux': [0.5, 2.0, 20.0, 200.0] * u.mJy})
-    >>> integral_counts(table, 0.5 * u.deg ** 2)['density'].tolist()
+    >>> integral_counts(table, 0.5 * u.deg ** 2)['density'].value.tolist()
     [6.0, 4.0, 2.0]
     """
     if flux_column not in catalog.colnames:
-        raise ValueError(f'the catalogue has no {flux_column!r} column.')
+        raise InvalidParameterError(f'the catalogue has no {flux_column!r} column.')
     flux = u.Quantity(catalog[flux_column], u.mJy).value
     if group_column is not None:
         if group_column not in catalog.colnames:
-            raise ValueError(f'the catalogue has no {group_column!r} column.')
+            raise InvalidParameterError(f'the catalogue has no {group_column!r} column.')
         _, inverse = np.unique(np.asarray(catalog[group_column]), return_inverse=True)
         flux = np.bincount(inverse, np.nan_to_num(flux))
     area_deg2 = survey_area(area).to_value(u.deg ** 2)
     if area_deg2 <= 0:
-        raise ValueError('the area must be positive.')
+        raise InvalidParameterError('the area must be positive.')
     limits = np.atleast_1d(u.Quantity(fluxes, u.mJy).value)
     n = np.array([np.count_nonzero(flux > s) for s in limits])
     table = QTable([limits * u.mJy, n, n / area_deg2 / u.deg ** 2,

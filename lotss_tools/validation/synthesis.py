@@ -35,6 +35,7 @@ from astropy import units as u
 from astropy.table import QTable
 from scipy import ndimage
 
+from ._errors import InvalidParameterError
 from .stations import lofar_stations
 
 __all__ = ['UVCoverage', 'lofar_uv_coverage', 'imaging_weights', 'dirty_beam',
@@ -110,9 +111,9 @@ def _quantity(value, unit, name, *, positive=True):
     try:
         out = u.Quantity(value, unit)
     except (u.UnitsError, TypeError, ValueError) as exc:
-        raise ValueError(f'{name} must be a quantity in {unit} (or a number), not {value!r}.') from exc
+        raise InvalidParameterError(f'{name} must be a quantity in {unit} (or a number), not {value!r}.') from exc
     if not np.all(np.isfinite(out.value)) or (positive and np.any(out.value <= 0)):
-        raise ValueError(f'{name} must be finite{" and positive" if positive else ""}: {value!r}.')
+        raise InvalidParameterError(f'{name} must be finite{" and positive" if positive else ""}: {value!r}.')
     return out
 
 
@@ -167,19 +168,19 @@ def lofar_uv_coverage(declination=55 * u.deg, *, duration=8 * u.h, n_times=240,
     """
     dec = _quantity(declination, u.deg, 'declination', positive=False).to_value(u.rad)
     if np.ndim(dec) != 0 or abs(dec) > np.pi / 2:
-        raise ValueError(f'declination must be one angle within [-90, 90] deg: {declination!r}.')
+        raise InvalidParameterError(f'declination must be one angle within [-90, 90] deg: {declination!r}.')
     if dec < np.deg2rad(-30):
-        raise ValueError(f'declination {declination!r} is not observable from LOFAR (latitude 53 deg).')
+        raise InvalidParameterError(f'declination {declination!r} is not observable from LOFAR (latitude 53 deg).')
     hours = _quantity(duration, u.h, 'duration').to_value(u.h)
     if not isinstance(n_times, (int, np.integer)) or isinstance(n_times, bool) or n_times < 1:
-        raise ValueError(f'n_times must be a positive integer, not {n_times!r}.')
+        raise InvalidParameterError(f'n_times must be a positive integer, not {n_times!r}.')
     if frequencies is None:
         frequencies = np.linspace(120.0, 168.0, 8) * u.MHz
     freq = np.atleast_1d(_quantity(frequencies, u.MHz, 'frequencies').to(u.MHz))
     offset = _quantity(hour_angle_offset, u.h, 'hour_angle_offset', positive=False).to_value(u.h)
     stations = lofar_stations() if stations is None else stations
     if len(stations) < 2:
-        raise ValueError('lofar_uv_coverage needs at least two stations.')
+        raise InvalidParameterError('lofar_uv_coverage needs at least two stations.')
     xyz = np.stack([u.Quantity(stations[c], u.m).value for c in ('x', 'y', 'z')], axis=1)
     lon = math.atan2(xyz[:, 1].mean(), xyz[:, 0].mean())
     i, j = np.triu_indices(len(stations), 1)
@@ -277,7 +278,7 @@ def imaging_weights(coverage, pixel_scale=1.5 * u.arcsec, *, robust=LOTSS_ROBUST
     scale = _pixel_scale(pixel_scale)
     robust = float(robust)
     if not -5 <= robust <= 5:
-        raise ValueError(f'robust must be between -5 and 5, not {robust}.')
+        raise InvalidParameterError(f'robust must be between -5 and 5, not {robust}.')
     cells = _cells(coverage, (WEIGHTING_GRID, WEIGHTING_GRID), scale)
     density = _grid(cells.ravel(), np.ones(cells.size), (WEIGHTING_GRID, WEIGHTING_GRID))
     f2 = (5 * 10 ** -robust) ** 2 / (np.sum(density ** 2) / np.sum(density))
@@ -297,7 +298,7 @@ def _size(size, name='size'):
         size = (int(size), int(size))
     if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 8 for n in size)):
-        raise ValueError(f'{name} must be an integer or a pair (ny, nx) of integers >= 8, '
+        raise InvalidParameterError(f'{name} must be an integer or a pair (ny, nx) of integers >= 8, '
                          f'not {size!r}.')
     return int(size[0]), int(size[1])
 
