@@ -207,11 +207,14 @@ def noise_autocorrelation(image, lags=(1, 2, 4), *, mask=None, rms=None,
 
 
 def _local_rms_map(data, mask, box_size):
-    background = Background2D(data, box_size, mask=mask | ~np.isfinite(data),
-                              sigma_clip=SigmaClip(sigma=3.0), bkg_estimator=MedianBackground(),
-                              bkg_rms_estimator=MADStdBackgroundRMS(),
-                              exclude_percentile=50.0)
-    return background
+    try:
+        return Background2D(data, box_size, mask=mask | ~np.isfinite(data),
+                            sigma_clip=SigmaClip(sigma=3.0), bkg_estimator=MedianBackground(),
+                            bkg_rms_estimator=MADStdBackgroundRMS(), exclude_percentile=50.0)
+    except ValueError as exc:
+        raise InvalidParameterError(
+            f'cannot map the rms in boxes of {box_size} pixels: too few unmasked pixels '
+            f'({exc}).') from exc
 
 
 def negative_tail_fraction(image, nsigma=4.0, *, mask=None, rms=None, box_size=None):
