@@ -149,8 +149,9 @@ def _fr1(rng, flux):
         bend = direction + rng.uniform(-35, 35)
         plume_major = rng.uniform(0.6, 1.0) * length
         # the plume starts where the jet ends and bends away from the axis
-        px = length * math.sin(math.radians(direction)) + 0.6 * length * math.sin(math.radians(bend))
-        py = length * math.cos(math.radians(direction)) + 0.6 * length * math.cos(math.radians(bend))
+        d, b = math.radians(direction), math.radians(bend)
+        px = length * (math.sin(d) + 0.6 * math.sin(b))
+        py = length * (math.cos(d) + 0.6 * math.cos(b))
         comps.append(('fr1_plume', 0.6 * f_side, math.degrees(math.atan2(px, py)),
                       math.hypot(px, py), plume_major, plume_major * rng.beta(*AXIS_RATIO_BETA),
                       bend))
@@ -229,11 +230,13 @@ def random_radio_sources(area, *, seed=None, min_flux=0.1 * u.mJy, max_flux=10 *
         area_deg2 = u.Quantity(area, u.deg ** 2).value
         s_min, s_max = u.Quantity(min_flux, u.mJy).value, u.Quantity(max_flux, u.mJy).value
     except u.UnitsError as exc:
-        raise InvalidParameterError(f'random_radio_sources: bad area or flux unit ({exc}).') from exc
+        raise InvalidParameterError(
+            f'random_radio_sources: bad area or flux unit ({exc}).') from exc
     if np.ndim(area_deg2) or not np.isfinite(area_deg2) or area_deg2 < 0:
         raise InvalidParameterError(f'area must be a non-negative solid angle, not {area!r}.')
     if not (0 < s_min < s_max < np.inf):
-        raise InvalidParameterError(f'need 0 < min_flux < max_flux, not {min_flux!r} and {max_flux!r}.')
+        raise InvalidParameterError(
+            f'need 0 < min_flux < max_flux, not {min_flux!r} and {max_flux!r}.')
     for name, value in (('resolved_fraction', resolved_fraction),
                         ('multi_component_fraction', multi_component_fraction),
                         ('fr2_fraction', fr2_fraction)):
@@ -250,7 +253,8 @@ def random_radio_sources(area, *, seed=None, min_flux=0.1 * u.mJy, max_flux=10 *
     pa = rng.uniform(0, 180, n)
     # single sources, vectorised
     single = ~multi
-    rows = {'group': np.flatnonzero(single), 'kind': np.where(resolved[single], 'extended', 'point'),
+    rows = {'group': np.flatnonzero(single),
+            'kind': np.where(resolved[single], 'extended', 'point'),
             'total_flux': flux[single], 'east_offset': np.zeros(single.sum()),
             'north_offset': np.zeros(single.sum()),
             'dc_major_fwhm': np.where(resolved[single], major[single], 0.0),

@@ -132,7 +132,8 @@ def _check_shape(shape):
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2 and all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 32
             for n in shape)):
-        raise InvalidParameterError(f'shape must be a pair of integers >= 32 (ny, nx), not {shape!r}.')
+        raise InvalidParameterError(
+            f'shape must be a pair of integers >= 32 (ny, nx), not {shape!r}.')
     return int(shape[0]), int(shape[1])
 
 
@@ -140,9 +141,11 @@ def _value(value, unit, name, *, minimum=0.0, strict=True):
     try:
         out = u.Quantity(value, unit).to_value(unit)
     except (u.UnitsError, TypeError, ValueError) as exc:
-        raise InvalidParameterError(f'{name} must be a quantity in {unit} or a number: {value!r}.') from exc
+        raise InvalidParameterError(
+            f'{name} must be a quantity in {unit} or a number: {value!r}.') from exc
     if np.ndim(out) != 0 or not np.isfinite(out) or out < minimum or (strict and out == minimum):
-        raise InvalidParameterError(f'{name} must be {">" if strict else ">="} {minimum} {unit}: {value!r}.')
+        raise InvalidParameterError(
+            f'{name} must be {">" if strict else ">="} {minimum} {unit}: {value!r}.')
     return float(out)
 
 
@@ -245,7 +248,8 @@ def _add_artifacts(layer, rng, maker, comps, groups, dynamic_range, ny, nx):
         uv = maker.uv_error(rng, shape).astype(np.complex64)
         source = np.zeros(shape, np.complex64)
         for xi, yi, fi, cov in zip(x, y, f, comps['cov'][rows]):
-            term = (fi * np.exp(-2j * np.pi * ky * (yi - cy))) * np.exp(-2j * np.pi * kx * (xi - cx))
+            term = (fi * np.exp(-2j * np.pi * ky * (yi - cy))
+                    * np.exp(-2j * np.pi * kx * (xi - cx)))
             if cov.any():              # the Fourier transform of the intrinsic Gaussian
                 term *= np.exp(-2 * np.pi ** 2 * (cov[0, 0] * kx ** 2 + 2 * cov[0, 1] * kx * ky
                                                   + cov[1, 1] * ky ** 2))
@@ -406,7 +410,8 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
         raise InvalidParameterError('artifact_dynamic_range must be two numbers (low, high), '
                          f'not {artifact_dynamic_range!r}.') from exc
     if len(dr) != 2 or not (dr == (0.0, 0.0) or 0 < dr[0] <= dr[1] < 1):
-        raise InvalidParameterError('artifact_dynamic_range must be (low, high) with 0 < low <= high < 1, '
+        raise InvalidParameterError('artifact_dynamic_range must be (low, high) with '
+                                    '0 < low <= high < 1, '
                          f'or (0, 0), not {artifact_dynamic_range!r}.')
     if footprint not in (None, 'circle'):
         raise InvalidParameterError(f"footprint must be None or 'circle', not {footprint!r}.")
@@ -414,8 +419,9 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
     if not isinstance(center, SkyCoord) or not center.isscalar:
         raise InvalidParameterError(f'center must be a scalar SkyCoord, not {center!r}.')
 
-    rng = np.random.default_rng(seed)
-    rng_noise, rng_rms, rng_sources, rng_artifacts = rng.spawn(4)
+    rng = np.random.default_rng(seed)           # independent streams for the four parts
+    rng_noise, rng_rms, rng_sources, rng_artifacts = (
+        np.random.default_rng(s) for s in rng.integers(0, 2 ** 63 - 1, size=4))
     header = _header(ny, nx, center, scale, beam_fwhm, rms_jy, seed)
     wcs = WCS(header)
     area = ny * nx * (scale / 3600) ** 2

@@ -176,7 +176,8 @@ def noise_autocorrelation(image, lags=(1, 2, 4), *, mask=None, rms=None,
         raise InvalidParameterError(f'lags must be positive integers, not {lags}.')
     unknown = [d for d in directions if d not in DIRECTIONS]
     if unknown:
-        raise InvalidParameterError(f'unknown directions {unknown}; choose from {list(DIRECTIONS)}.')
+        raise InvalidParameterError(
+            f'unknown directions {unknown}; choose from {list(DIRECTIONS)}.')
     good = data[~bad]
     if good.size < 100:
         raise InvalidParameterError('too few unmasked pixels to measure an autocorrelation.')

@@ -111,9 +111,11 @@ def _quantity(value, unit, name, *, positive=True):
     try:
         out = u.Quantity(value, unit)
     except (u.UnitsError, TypeError, ValueError) as exc:
-        raise InvalidParameterError(f'{name} must be a quantity in {unit} (or a number), not {value!r}.') from exc
+        raise InvalidParameterError(
+            f'{name} must be a quantity in {unit} (or a number), not {value!r}.') from exc
     if not np.all(np.isfinite(out.value)) or (positive and np.any(out.value <= 0)):
-        raise InvalidParameterError(f'{name} must be finite{" and positive" if positive else ""}: {value!r}.')
+        raise InvalidParameterError(
+            f'{name} must be finite{" and positive" if positive else ""}: {value!r}.')
     return out
 
 
@@ -168,9 +170,11 @@ def lofar_uv_coverage(declination=55 * u.deg, *, duration=8 * u.h, n_times=240,
     """
     dec = _quantity(declination, u.deg, 'declination', positive=False).to_value(u.rad)
     if np.ndim(dec) != 0 or abs(dec) > np.pi / 2:
-        raise InvalidParameterError(f'declination must be one angle within [-90, 90] deg: {declination!r}.')
+        raise InvalidParameterError(
+            f'declination must be one angle within [-90, 90] deg: {declination!r}.')
     if dec < np.deg2rad(-30):
-        raise InvalidParameterError(f'declination {declination!r} is not observable from LOFAR (latitude 53 deg).')
+        raise InvalidParameterError(
+            f'declination {declination!r} is not observable from LOFAR (latitude 53 deg).')
     hours = _quantity(duration, u.h, 'duration').to_value(u.h)
     if not isinstance(n_times, (int, np.integer)) or isinstance(n_times, bool) or n_times < 1:
         raise InvalidParameterError(f'n_times must be a positive integer, not {n_times!r}.')
@@ -298,7 +302,8 @@ def _size(size, name='size'):
         size = (int(size), int(size))
     if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 8 for n in size)):
-        raise InvalidParameterError(f'{name} must be an integer or a pair (ny, nx) of integers >= 8, '
+        raise InvalidParameterError(f'{name} must be an integer or a pair (ny, nx) of integers '
+                                    '>= 8, '
                          f'not {size!r}.')
     return int(size[0]), int(size[1])
 
