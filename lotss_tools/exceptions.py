@@ -87,4 +87,8 @@ class CacheWarning(LotssToolsWarning):
     """
 
 
-__all__ += ['CacheWarning']
+__all__ += ['CacheWarning', 'InvalidParameterError']
+
+
+class InvalidParameterError(LotssToolsError, ValueError):
+    """An argument is out of range or of the wrong kind; the message names it."""
