@@ -1,8 +1,7 @@
 """The settings of an estimator: `ParamsMixin` gives ``get_params`` and ``__repr__``.
 
-Estimators (`~lotss_tools.DendroExtractor`, `~lotss_tools.CatalogCleaner`,
-`~lotss_tools.CrossMatcher`, `~lotss_tools.training.TrainingSetBuilder`,
-`~lotss_tools.Pipeline`) hold their settings only, each in an attribute
+Estimators (``DendroExtractor``, ``CatalogCleaner``, ``CrossMatcher``,
+``TrainingSetBuilder``, ``Pipeline``) hold their settings only, each in an attribute
 named after its ``__init__`` parameter, as in scikit-learn and photutils.
 The mixin reads them back by introspecting ``__init__``, so a repr, the
 survey's parameter hash and each catalogue's ``meta`` describe an estimator
@@ -11,6 +10,8 @@ the same way.
 
 import functools
 import inspect
+import re
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
@@ -24,7 +25,7 @@ def describe_value(value):
     Numbers, strings, booleans and None stay as they are; a Quantity
     becomes its string (``'6.0 arcsec'``); a function its name; a
     `functools.partial` its function and keywords; an estimator its class
-    and `ParamsMixin.describe_params`; lists, tuples and dicts are described element by element.
+    and its ``describe_params``; lists, tuples and dicts are described element by element.
 
     Examples
     --------
@@ -46,6 +47,8 @@ def describe_value(value):
         return [describe_value(v) for v in value]
     if isinstance(value, dict):
         return {str(k): describe_value(v) for k, v in sorted(value.items())}
+    if isinstance(value, Path):
+        return str(value)
     if isinstance(value, functools.partial):
         args = [repr(describe_value(a)) for a in value.args]
         args += [f'{k}={describe_value(v)}' for k, v in value.keywords.items()]
@@ -54,7 +57,7 @@ def describe_value(value):
         return value.__name__
     if isinstance(value, ParamsMixin):
         return {'class': type(value).__name__, **value.describe_params()}
-    return str(value)
+    return re.sub(r' at 0x[0-9a-fA-F]+', '', repr(value))
 
 
 def _same(a, b):

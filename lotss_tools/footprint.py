@@ -136,7 +136,7 @@ def random_positions(area, n, *, seed=None, wcs=None):
 
     Parameters
     ----------
-    area : `~lotss_tools.Mosaic`, `Footprint`, 2-D bool `~numpy.ndarray` or `regions.CircleSkyRegion`
+    area : `~lotss_tools.Mosaic`, `Footprint`, bool `~numpy.ndarray` or `regions.CircleSkyRegion`
         A mosaic (its valid pixels), a footprint, a boolean image with
         ``wcs``, or a cone.
     n : int

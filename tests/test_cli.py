@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from astropy import units as u
 from astropy.table import QTable
 
@@ -187,31 +188,32 @@ def test_survey_command(tmp_path, capsys):
 
 
 # ------------------------------------------------ real data, survey names
-def _pybdsf_fits(dr1, path):
-    """The DR1 rows written as PyBDSF writes a FITS source list: Jy and degrees."""
+@pytest.fixture
+def p218(tmp_path):
+    """The real P218+55 cutout, its extracted catalogue, and its 28 DR1 rows written as
+    PyBDSF writes a FITS source list (Jy and degrees, the survey's column names)."""
     from astropy.table import Table
-    table = Table(dr1, copy=True)
+    mosaic = get_path('lotss-cutout')
+    catalog = tmp_path / 'p218.ecsv'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    table = Table(QTable.read(get_path('lotss-dr1-sources')), copy=True)
     table['Total_flux'] = table['Total_flux'].to(u.Jy)
     table['Peak_flux'] = table['Peak_flux'].to(u.Jy / u.beam)
     for name in ('Maj', 'Min', 'DC_Maj', 'DC_Min'):
         table[name] = table[name].to(u.deg)
-    table.write(path)
-    return path
+    table.write(tmp_path / 'dr1.fits')
+    return str(mosaic), str(catalog), str(tmp_path / 'dr1.fits')
 
 
-def test_xmatch_counts_recall_in_the_mosaic_footprint(tmp_path, capsys):
+def test_xmatch_counts_recall_in_the_mosaic_footprint(p218, capsys):
     """Issue 11 items 2 and 3: the P218+55 cutout against its 28 DR1 rows (7 inside)."""
-    mosaic = get_path('lotss-cutout')
-    catalog = tmp_path / 'p218.ecsv'
-    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
-    dr1 = QTable.read(get_path('lotss-dr1-sources'))
-    pybdsf = _pybdsf_fits(dr1, tmp_path / 'dr1.fits')
+    mosaic, catalog, pybdsf = p218
     capsys.readouterr()
-    assert main(['xmatch', str(catalog), '--reference', str(pybdsf)]) == 0
+    assert main(['xmatch', catalog, '--reference', pybdsf]) == 0
     everything = capsys.readouterr().out
     assert 'recall                   0.1429' in everything
     assert 'recall counts every reference row (give --mosaic' in everything
-    assert main(['xmatch', str(catalog), '--reference', str(pybdsf), '--mosaic', str(mosaic)]) == 0
+    assert main(['xmatch', catalog, '--reference', pybdsf, '--mosaic', mosaic]) == 0
     inside = capsys.readouterr().out
     assert 'recall                   0.5714' in inside
     assert 'n_reference_in_footprint 7' in inside
@@ -220,15 +222,11 @@ def test_xmatch_counts_recall_in_the_mosaic_footprint(tmp_path, capsys):
     assert 'total_flux_rel_median' in inside and 'major_fwhm_rel_median' in inside
 
 
-def test_training_reference_with_survey_columns(tmp_path, capsys):
+def test_training_reference_with_survey_columns(p218, tmp_path):
     """Issue 11 item 3: ``training --reference`` takes a PyBDSF/LoTSS file as it is."""
-    mosaic = get_path('lotss-cutout')
-    catalog = tmp_path / 'p218.ecsv'
-    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
-    dr1 = QTable.read(get_path('lotss-dr1-sources'))
-    pybdsf = _pybdsf_fits(dr1, tmp_path / 'dr1.fits')
+    mosaic, catalog, pybdsf = p218
     out = tmp_path / 'train'
-    assert main(['training', str(mosaic), '--catalog', str(catalog), '--reference', str(pybdsf),
+    assert main(['training', mosaic, '--catalog', catalog, '--reference', pybdsf,
                  '-o', str(out), '--patch-size', '64', '--patch-shift', '48',
                  '--origin-offset', '0']) == 0
     from lotss_tools.training import TrainingSet

@@ -10,13 +10,13 @@ run skips the mosaics that are done with the same parameters.
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
+from .._params import describe_value
 from ..io import atomic_path
 
 __all__ = ['Manifest', 'MANIFEST_COLUMNS', 'describe_parameters', 'parameters_hash']
@@ -56,24 +56,6 @@ MANIFEST_COLUMNS = {
 }
 
 
-def _plain(value):
-    """A JSON-friendly, address-free description of a parameter value."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, u.Quantity):
-        return value.to_string() if value.isscalar else [_plain(v) for v in value]
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if isinstance(value, Path):
-        return str(value)
-    text = repr(value)
-    return re.sub(r' at 0x[0-9a-fA-F]+', '', text)
-
-
 def describe_parameters(**objects):
     """Describe the objects of a survey run as a JSON-friendly dict.
 
@@ -108,15 +90,15 @@ def describe_parameters(**objects):
         cls = type(obj)
         if obj is None or isinstance(obj, (bool, int, float, str, u.Quantity, Path, list, tuple,
                                            dict)):
-            described[name] = _plain(obj)
+            described[name] = describe_value(obj)
         elif callable(getattr(obj, 'describe_params', None)):
             described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}',
                                **obj.describe_params()}
         elif cls.__repr__ is not object.__repr__:
             described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}',
-                               'repr': _plain(obj)}
+                               'repr': describe_value(obj)}
         else:
-            attributes = {k: _plain(v) for k, v in sorted(vars(obj).items())
+            attributes = {k: describe_value(v) for k, v in sorted(vars(obj).items())
                           if not k.startswith('_') and not k.endswith('_')}
             described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}', **attributes}
     return described
@@ -191,7 +173,7 @@ class Manifest:
         """Write the manifest atomically."""
         content = {'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
                    'mosaics': {k: self.records[k] for k in sorted(self.records)}}
-        text = json.dumps(content, indent=1, sort_keys=True, default=_plain)
+        text = json.dumps(content, indent=1, sort_keys=True, default=describe_value)
         with atomic_path(self.path, overwrite=True) as tmp:
             tmp.write_text(text + '\n')
         return self.path
