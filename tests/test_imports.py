@@ -114,3 +114,21 @@ def test_top_level_names_are_lazy_and_listed():
         assert getattr(lotss_tools, name) is not None
         assert name in dir(lotss_tools)
     assert lotss_tools.Pipeline.__module__ == 'lotss_tools.pipeline'
+
+
+def test_each_public_name_means_one_thing():
+    """One way to do each thing: a name in two modules' ``__all__`` is the same object
+    (re-exported), never two different ones (as the two random_positions were)."""
+    import importlib
+    import pkgutil
+    objects = {}
+    for info in pkgutil.walk_packages(lotss_tools.__path__, 'lotss_tools.'):
+        if info.name.endswith('__main__'):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, '__all__', ()):
+            objects.setdefault(name, {})[id(getattr(module, name))] = info.name
+    twice = {name: sorted(where.values()) for name, where in objects.items() if len(where) > 1}
+    assert not twice
+    from lotss_tools.footprint import random_positions
+    assert objects['random_positions'] == {id(random_positions): 'lotss_tools.footprint'}

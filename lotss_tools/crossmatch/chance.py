@@ -48,7 +48,7 @@ def chance_match_rate(catalog, reference, footprint, *, n_trials=10, seed=None,
         The catalogue (only its length is used) or the number of positions.
     reference : `~astropy.table.Table` or `~astropy.coordinates.SkyCoord`
         The reference catalogue.
-    footprint : `~lotss_tools.Mosaic`, `~lotss_tools.footprint.Footprint` or 2-D bool `~numpy.ndarray`
+    footprint : `~lotss_tools.Mosaic`, `~lotss_tools.footprint.Footprint` or bool `~numpy.ndarray`
         Where the positions may fall; see `~lotss_tools.footprint.random_positions`.
     n_trials : int
         Number of random catalogues.

@@ -14,7 +14,7 @@ from .cluster import SYNCHRONOUS, import_distributed, survey_executor
 from .manifest import Manifest, describe_parameters, parameters_hash
 from .result import SurveyResult
 from .summary import merge_survey, survey_summary
-from .tasks import LOTSS_DR2, process_mosaic
+from .tasks import LOTSS_DR2_REFERENCE, process_mosaic
 
 __all__ = ['run_survey', 'find_mosaics', 'SURVEY_FILES']
 
@@ -99,8 +99,8 @@ def _reference_table(reference):
     from ..schema import catalog_coordinates
     if reference is None:
         return None, None
-    if isinstance(reference, str) and reference == LOTSS_DR2:
-        return LOTSS_DR2, LOTSS_DR2
+    if isinstance(reference, str) and reference == LOTSS_DR2_REFERENCE:
+        return LOTSS_DR2_REFERENCE, LOTSS_DR2_REFERENCE
     if isinstance(reference, (str, Path)):
         from ..catalogs import load_catalog
         path = Path(reference)
@@ -109,8 +109,8 @@ def _reference_table(reference):
     elif isinstance(reference, Table):
         table, description = reference, {'table': 'in memory'}
     else:
-        raise TypeError(f"reference must be None, {LOTSS_DR2!r}, a catalogue file or an astropy "
-                        f"Table, not {type(reference).__name__}.")
+        raise TypeError(f"reference must be None, {LOTSS_DR2_REFERENCE!r}, a catalogue file or "
+                        f"an astropy Table, not {type(reference).__name__}.")
     try:
         coords = catalog_coordinates(table)
     except (ValueError, TypeError) as exc:   # fail now, not once per mosaic

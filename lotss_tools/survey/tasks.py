@@ -29,10 +29,10 @@ from ..io import write_table
 from ..mosaic import Mosaic
 from .footprints import write_footprint
 
-__all__ = ['process_mosaic', 'mosaic_files', 'LOTSS_DR2']
+__all__ = ['process_mosaic', 'mosaic_files', 'LOTSS_DR2_REFERENCE']
 
 #: Value of ``reference`` that queries LoTSS DR2 on VizieR for each mosaic.
-LOTSS_DR2 = 'lotss-dr2'
+LOTSS_DR2_REFERENCE = 'lotss-dr2'
 
 
 def _worker_name():
@@ -80,9 +80,9 @@ def mosaic_files(name):
 def _reference_in(reference, mosaic):
     """The reference sources in the cone around a mosaic (the matcher counts its footprint)."""
     if isinstance(reference, str):
-        if reference != LOTSS_DR2:
-            raise ValueError(f"reference must be a table, a catalogue file or {LOTSS_DR2!r}, "
-                             f"not {reference!r}.")
+        if reference != LOTSS_DR2_REFERENCE:
+            raise ValueError(f"reference must be a table, a catalogue file or "
+                             f"{LOTSS_DR2_REFERENCE!r}, not {reference!r}.")
         from ..catalogs import get_lotss_dr2
         return get_lotss_dr2(mosaic)
     from ..catalogs.region import mosaic_cone, select_region
