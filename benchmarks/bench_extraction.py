@@ -6,11 +6,11 @@ Runs on simulated LoTSS-like mosaics (`lotss_tools.simulate.simulate_mosaic`):
    astrodendro itself, on the same image;
 2. wall time and peak memory of a full-size (8192 x 8192) mosaic, extracted in
    a fresh process that reads the FITS file as a user would;
-3. quality against the simulated truth (optimal one-to-one match within
-   6 arcsec) of: the default catalogue a user gets (extraction followed by
-   `CatalogCleaner` when it is available), the 2023 research configuration,
-   and PyBDSF with LoTSS-like settings (``pip install bdsf``, the ``bench``
-   extra).
+3. quality against the simulated truth (`lotss_tools.score_against_truth`:
+   optimal one-to-one match within `lotss_tools.radii.MATCH_RADIUS`, 6 arcsec)
+   of: the default catalogue a user gets (`lotss_tools.Pipeline`: extraction
+   then cleaning), the 2023 research configuration, and PyBDSF with LoTSS-like
+   settings (``pip install bdsf``, the ``bench`` extra).
 
 Usage::
 
@@ -37,31 +37,21 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from lotss_tools import DendroExtractor, Mosaic
-from lotss_tools.matching import match_one_to_one
+from lotss_tools import CatalogCleaner, DendroExtractor, Mosaic, Pipeline, score_against_truth
+from lotss_tools.schema import normalise_columns
 from lotss_tools.simulate import simulate_mosaic
 
-MATCH_RADIUS = 6 * u.arcsec
 DOCS = Path(__file__).resolve().parent.parent / 'docs' / 'benchmarks'
 
 
 def default_pipeline(mosaic):
-    """What a user gets with default settings: extraction, then cleaning if available."""
-    catalog = DendroExtractor().extract(mosaic)
-    try:
-        from lotss_tools import CatalogCleaner
-    except ImportError:
-        return catalog
-    return CatalogCleaner().clean(catalog)[0]
+    """What a user gets with default settings: extraction, then cleaning."""
+    return Pipeline().run(mosaic).kept
 
 
 def research_pipeline(mosaic):
-    catalog = DendroExtractor.research_2023().extract(mosaic)
-    try:
-        from lotss_tools import CatalogCleaner
-    except ImportError:
-        return catalog
-    return CatalogCleaner.research_2023().clean(catalog)[0]
+    research = Pipeline(DendroExtractor.research_2023(), CatalogCleaner.research_2023())
+    return research.run(mosaic).kept
 
 
 def pybdsf_pipeline(mosaic):
@@ -77,22 +67,13 @@ def pybdsf_pipeline(mosaic):
         image.write_catalog(outfile=str(out), format='fits', catalog_type='srl', clobber=True)
         table = QTable.read(out) if out.exists() else QTable({'RA': [] * u.deg, 'DEC': [] * u.deg,
                                                              'Total_flux': [] * u.Jy})
-    return QTable({'ra': u.Quantity(table['RA'], u.deg), 'dec': u.Quantity(table['DEC'], u.deg),
-                   'total_flux': u.Quantity(table['Total_flux'], u.Jy).to(u.mJy)})
+    return normalise_columns(table)          # PyBDSF names and units (Jy, deg) read as they are
 
 
 def score(catalog, truth):
-    real = truth[truth['in_footprint'] & ~truth['artifact']]
-    found, true_index, _ = match_one_to_one(catalog, real, MATCH_RADIUS)
-    precision = len(found) / len(catalog) if len(catalog) else np.nan
-    bright = np.flatnonzero(real['snr'] >= 7)
-    recall = np.isin(bright, true_index).mean()
-    f1 = 2 * precision * recall / (precision + recall)
-    strong = real['snr'][true_index] >= 10
-    ratio = np.median((u.Quantity(catalog['total_flux'][found[strong]], u.mJy)
-                       / real['total_flux'][true_index[strong]]).decompose().value)
-    return {'n': len(catalog), 'precision': precision, 'recall_snr7': recall, 'f1': f1,
-            'flux_ratio': ratio}
+    result = score_against_truth(catalog, truth, min_snr=7, flux_min_snr=10)
+    return {'n': result.n_detected, 'precision': result.precision, 'recall_snr7': result.recall,
+            'f1': result.f1, 'flux_ratio': result.flux_ratio}
 
 
 def quality(size, seeds, with_pybdsf):

@@ -131,7 +131,7 @@ def _run(args, Client, LocalCluster):
         base = next((e for label, e, _ in rows if label == 'Dask, 1 worker'), None)
         print()
         print(f'{"run":<24s} {"wall time":>10s} {"mosaics/min":>12s} {"efficiency":>11s} '
-              f'{"sources":>8s} {"mean task":>10s} {"peak mem":>9s}')
+              f'{"sources":>8s} {"mean task":>10s} {"max RSS":>9s}')
         for label, elapsed, result in rows:
             rate = args.n_mosaics / elapsed * 60
             n = int(label.split()[1]) if label.startswith('Dask') else None
@@ -140,7 +140,7 @@ def _run(args, Client, LocalCluster):
             mean_task = np.mean(result.manifest['time'].to_value(u.s))
             print(f'{label:<24s} {elapsed:9.1f}s {rate:12.1f} {efficiency} '
                   f'{summary["n_sources"]:8d} {mean_task:9.2f}s '
-                  f'{summary["max_peak_memory"].to_value(u.MiB):6.0f}MiB')
+                  f'{summary["max_worker_rss"].to_value(u.MiB):6.0f}MiB')
 
         if args.tiles:
             big = make_survey(tmp / 'big', 1, args.tile_mosaic_size, seed=99)
@@ -152,7 +152,7 @@ def _run(args, Client, LocalCluster):
                     elapsed, result = _time_survey(big, tmp / f'big-{tile_size}', client,
                                                    tile_size=tile_size)
                     row = result.manifest[0]
-                    print(f'  {label:<16s} {elapsed:6.1f} s  {row["n_tiles"]:3d} task(s) '
+                    print(f'  {label:<16s} {elapsed:6.1f} s  {row["n_tiles"]:3d} tile(s) '
                           f'{row["n_kept"]:6d} sources')
     print(f'load average after: {_load()}')
 

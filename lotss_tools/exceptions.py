@@ -12,6 +12,7 @@ so a script can catch or filter the package's messages as a family::
 from astropy.utils.exceptions import AstropyUserWarning
 
 __all__ = ['LotssToolsError', 'InvalidMosaicError', 'MissingBeamError', 'MissingColumnError',
+           'NoiseModelMismatchError',
            'LotssToolsWarning', 'NoDetectionsWarning', 'UndersampledBeamWarning',
            'ThresholdBelowNoiseWarning', 'SkippedStepWarning']
 
@@ -37,14 +38,19 @@ class MissingBeamError(InvalidMosaicError):
     """
 
 
-class MissingColumnError(LotssToolsError, KeyError):
+class MissingColumnError(LotssToolsError, KeyError, ValueError):
     """A catalogue lacks a column (or a unit) that an operation needs.
 
     The message names the missing columns and what they are needed for.
+    Both a `KeyError` (a missing key) and a `ValueError` (bad input).
     """
 
     def __str__(self):             # KeyError would otherwise print the repr of the message
         return str(self.args[0]) if self.args else ''
+
+
+class NoiseModelMismatchError(LotssToolsError, ValueError):
+    """A `~lotss_tools.noise.NoiseModel` was given with a mosaic it was not measured on."""
 
 
 class LotssToolsWarning(AstropyUserWarning):

@@ -133,6 +133,8 @@ class Mosaic(NDData):
                 raise InvalidMosaicError(f'{source}: mask shape {mask.shape} differs from image '
                                          f'shape {data.shape}.')
         self.name = name
+        #: The file the mosaic was read from (None for one made in memory).
+        self.path = None
         super().__init__(data, uncertainty=uncertainty, mask=mask, wcs=wcs,
                          meta=meta if meta is not None else fits.Header(), unit=unit, copy=copy)
 
@@ -182,7 +184,10 @@ class Mosaic(NDData):
                 hdulist.verify('silentfix')
                 if name is None and 'OBJECT' not in hdulist[0].header:
                     name = path.name.split('.')[0]
-                return cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit, name=name)
+                mosaic = cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit,
+                                           name=name)
+                mosaic.path = path
+                return mosaic
         except (InvalidMosaicError, FileNotFoundError):
             raise
         except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:

@@ -9,6 +9,9 @@ Three levels of noise description are offered:
 * `local_background`: background and rms maps that follow the noise across
   a mosaic, built on `photutils.background.Background2D` with box sizes
   expressed in beams.
+
+`NoiseModel` holds what the extractor measured of one mosaic's noise (the
+global rms and the maps), so that it can be inspected or passed again.
 """
 
 import warnings
@@ -21,10 +24,11 @@ from astropy.stats import SigmaClip, mad_std, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 from photutils.background import Background2D, MADStdBackgroundRMS, MedianBackground
 
-from .exceptions import ThresholdBelowNoiseWarning
+from .exceptions import NoiseModelMismatchError, ThresholdBelowNoiseWarning
 
 __all__ = ['robust_rms', 'research_min_npix', 'research_thresholds',
-           'HistogramThresholds', 'local_background', 'MIN_RELIABLE_THRESHOLD_SIGMAS']
+           'HistogramThresholds', 'local_background', 'NoiseModel',
+           'MIN_RELIABLE_THRESHOLD_SIGMAS']
 
 #: Fraction of the pixel standard deviation above the median that bounds the
 #: noise peak used for the Gaussian fit (research value).
@@ -338,3 +342,103 @@ def local_background(mosaic, box_size=25, filter_size=3, *, exclude_percentile=5
                         filter_size=filter_size, exclude_percentile=exclude_percentile,
                         sigma_clip=SigmaClip(sigma=sigma, maxiters=10),
                         bkg_estimator=MedianBackground(), bkg_rms_estimator=MADStdBackgroundRMS())
+
+
+@dataclass(frozen=True, eq=False)
+class NoiseModel:
+    """The noise of one mosaic, as `~lotss_tools.DendroExtractor` uses it.
+
+    Made by `NoiseModel.from_mosaic` (or `~lotss_tools.DendroExtractor.noise_model`),
+    returned in every `~lotss_tools.extraction.Extraction`, and accepted by
+    ``DendroExtractor.extract(mosaic, noise=...)`` to skip measuring the
+    same mosaic's noise twice. It belongs to one mosaic: using it with an
+    image of another shape is refused (`check`).
+
+    Attributes
+    ----------
+    global_rms : `~astropy.units.Quantity`
+        Sigma-clipped rms of all valid pixels (`robust_rms`), in the image unit.
+    background, rms : `~numpy.ndarray` or None
+        Background and rms maps (`local_background`: photutils
+        `~photutils.background.Background2D`), values in the image unit, NaN
+        on blank pixels; None when made without maps (``maps=False``).
+    shape : tuple of int
+        Shape ``(ny, nx)`` of the mosaic the model was measured on.
+    unit : `~astropy.units.Unit`
+        Brightness unit of the mosaic (Jy/beam).
+    box_size : float or `~astropy.units.Quantity` or None
+        Background box size (beams, or an angle) of the maps.
+    mosaic : str
+        Name of the mosaic it was measured on.
+
+    Examples
+    --------
+    >>> from lotss_tools.noise import NoiseModel
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+    >>> noise = NoiseModel.from_mosaic(mosaic)
+    >>> noise.shape, noise.rms.shape
+    ((256, 256), (256, 256))
+    >>> bool(60 < noise.global_rms.to_value('uJy/beam') < 110)
+    True
+    """
+
+    global_rms: u.Quantity
+    background: object = field(repr=False)
+    rms: object = field(repr=False)
+    shape: tuple
+    unit: u.UnitBase
+    box_size: object = None
+    mosaic: str = ''
+
+    @classmethod
+    def from_mosaic(cls, mosaic, *, box_size=25, maps=True):
+        """Measure the noise of a mosaic.
+
+        Parameters
+        ----------
+        mosaic : `~lotss_tools.Mosaic`
+        box_size : float or `~astropy.units.Quantity`
+            Background box size, in beams or as an angle (`local_background`).
+        maps : bool
+            Also make the background and rms maps (needed by the local
+            signal-to-noise thresholds); False measures the global rms only.
+
+        Returns
+        -------
+        noise : `NoiseModel`
+        """
+        background = local_background(mosaic, box_size=box_size) if maps else None
+        return cls(global_rms=mosaic.global_rms(),
+                   background=None if background is None else background.background,
+                   rms=None if background is None else background.background_rms,
+                   shape=tuple(mosaic.shape), unit=mosaic.unit,
+                   box_size=box_size if maps else None, mosaic=str(mosaic.name or ''))
+
+    @property
+    def has_maps(self):
+        """True when the model holds background and rms maps."""
+        return self.rms is not None
+
+    def check(self, mosaic, *, maps=False):
+        """Refuse a model that does not belong to ``mosaic`` (or lacks needed maps).
+
+        Raises
+        ------
+        NoiseModelMismatchError
+            If the mosaic's shape or unit differs from the model's, or
+            ``maps`` is True and the model has none.
+        """
+        if tuple(mosaic.shape) != tuple(self.shape):
+            raise NoiseModelMismatchError(
+                f'the noise model was measured on a {self.shape[1]} x {self.shape[0]} image '
+                f'({self.mosaic or "unnamed"}), not on this {mosaic.shape[1]} x {mosaic.shape[0]} '
+                f'mosaic ({mosaic.name or "unnamed"}); make one with '
+                f'NoiseModel.from_mosaic(mosaic).')
+        if u.Unit(mosaic.unit) != u.Unit(self.unit):
+            raise NoiseModelMismatchError(f'the noise model is in {self.unit}, the mosaic in '
+                                          f'{mosaic.unit}.')
+        if maps and not self.has_maps:
+            raise NoiseModelMismatchError('local thresholds need background and rms maps: make '
+                                          'the noise model with maps=True.')
+        return self

@@ -1,88 +1,363 @@
-"""Column names, units and meanings of the package's catalogues, defined once.
+"""Column names, units and meanings of catalogues, and the one reader of their columns.
 
-The extractor, the VizieR normaliser, the cleaner and the matcher all use
-these names, so a catalogue from any source flows through every step.
+Every module that takes a catalogue (the cleaner, the matcher, the
+statistics, the training sets, the survey, the command line) reads its
+positions with `catalog_coordinates` and its numbers with `read_column`, so
+a catalogue from any source flows through every step:
+
+* the package's own catalogues (`~lotss_tools.DendroExtractor`, the
+  simulated truth, LoTSS DR2 from `lotss_tools.catalogs`) use the names of
+  `CATALOG_COLUMNS` and `REFERENCE_COLUMNS`;
+* survey catalogues (LoTSS DR1/DR2 release files, PyBDSF outputs, VizieR
+  answers) use the names of `SURVEY_COLUMN_NAMES`, which the readers
+  accept in place of the package's names; `normalise_columns` renames them
+  once, for tables that are written again.
+
+The rule for units
+------------------
+A column with a unit is read in that unit and converted (a PyBDSF FITS
+catalogue in Jy and degrees and a VizieR answer in mJy and arcsec give the
+same numbers). A column **without** a unit (or with a dimensionless one)
+whose name is known -- a package name or a survey name -- takes the unit
+listed for it in `COLUMN_UNITS` (the LoTSS release units: deg for positions,
+mJy for fluxes, mJy/beam for brightnesses, arcsec for sizes, deg for
+angles). A unit-less column with an unknown name cannot be read as a
+physical quantity: `read_column` raises `~lotss_tools.exceptions.MissingColumnError`
+naming it.
+
+``local_rms`` and ``island_rms``
+--------------------------------
+``local_rms`` is the noise at a source's peak pixel, from the extractor's
+noise map (`~lotss_tools.noise.NoiseModel`); ``island_rms`` is PyBDSF's
+average background rms over the source's island (``Isl_rms`` of the LoTSS
+releases). They are different numbers and are never mixed: reading
+``local_rms`` never returns an ``Isl_rms`` column.
 """
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import QTable
 
-__all__ = ['CATALOG_COLUMNS', 'COLUMN_UNITS', 'describe_columns', 'read_column']
+from .exceptions import MissingColumnError
 
-#: name -> (unit or None, description) of the columns of a source catalogue.
+__all__ = ['CATALOG_COLUMNS', 'REFERENCE_COLUMNS', 'COLUMN_UNITS', 'SURVEY_COLUMN_NAMES',
+           'describe_columns', 'find_column', 'has_columns', 'read_column', 'read_text',
+           'catalog_coordinates', 'as_icrs', 'normalise_columns']
+
+_MJY_BEAM = u.mJy / u.beam
+
+#: name -> (unit or None, description) of the columns of a source catalogue
+#: made by `~lotss_tools.DendroExtractor`.
 CATALOG_COLUMNS = {
     'id': (None, 'source identifier, unique in the catalogue'),
     'ra': (u.deg, 'right ascension (ICRS) of the flux-weighted centroid'),
     'dec': (u.deg, 'declination (ICRS) of the flux-weighted centroid'),
-    'sky_centroid': (None, 'flux-weighted centroid as a SkyCoord'),
+    'sky_centroid': (None, 'flux-weighted centroid as a SkyCoord, always ICRS (converted from '
+                           'the frame of the mosaic WCS)'),
     'x': (None, 'centroid x, 0-based pixel of the whole mosaic (data[y, x])'),
     'y': (None, 'centroid y, 0-based pixel of the whole mosaic (data[y, x])'),
     'total_flux': (u.mJy, 'integrated flux density (pixel sum divided by the beam area, '
                           'corrected for the part of a Gaussian below the structure boundary)'),
-    'peak_flux': (u.mJy / u.beam, 'brightest pixel of the source, background subtracted'),
+    'peak_flux': (_MJY_BEAM, 'brightest pixel of the source, background subtracted'),
     'major_fwhm': (u.arcsec, 'major-axis FWHM (2.3548 x second-moment sigma), convolved with '
                              'the beam like the survey Maj'),
     'minor_fwhm': (u.arcsec, 'minor-axis FWHM (2.3548 x second-moment sigma), convolved with '
                              'the beam like the survey Min'),
     'pa': (u.deg, 'position angle of the major axis, east of north, in [0, 180)'),
     'eccentricity': (None, 'sqrt(1 - minor**2 / major**2) of the moment ellipse'),
-    'local_rms': (u.mJy / u.beam, 'local noise at the peak (photutils Background2D rms map)'),
+    'local_rms': (_MJY_BEAM, 'noise at the source peak pixel, from the extractor noise map '
+                             '(photutils Background2D rms; the global rms for global '
+                             'thresholds)'),
     'snr': (None, 'peak_flux / local_rms'),
     'npix': (None, 'number of pixels of the structure'),
     'tile': (None, 'index of the extraction tile that reported the source'),
 }
 
+#: name -> (unit or None, description) of the columns that reference
+#: catalogues (LoTSS DR1/DR2, PyBDSF) add to those of `CATALOG_COLUMNS`.
+REFERENCE_COLUMNS = {
+    'source_name': (None, 'ILTJhhmmss.ss+ddmmss.s name of the PyBDSF source'),
+    'ra_err': (u.arcsec, '1-sigma fitting error of ra'),
+    'dec_err': (u.arcsec, '1-sigma fitting error of dec'),
+    'total_flux_err': (u.mJy, '1-sigma error of total_flux'),
+    'peak_flux_err': (_MJY_BEAM, '1-sigma error of peak_flux'),
+    'major_fwhm_err': (u.arcsec, '1-sigma error of major_fwhm'),
+    'minor_fwhm_err': (u.arcsec, '1-sigma error of minor_fwhm'),
+    'pa_err': (u.deg, '1-sigma error of pa'),
+    'dc_major_fwhm': (u.arcsec, 'major-axis FWHM deconvolved from the beam'),
+    'dc_minor_fwhm': (u.arcsec, 'minor-axis FWHM deconvolved from the beam'),
+    'dc_pa': (u.deg, 'position angle of the deconvolved major axis, east of north'),
+    'island_rms': (_MJY_BEAM, 'average background rms over the PyBDSF island of the source '
+                              '(Isl_rms; not the same as local_rms)'),
+    's_code': (None, 'PyBDSF structure code: S single Gaussian, C single Gaussian in a '
+                     'shared island, M several Gaussians'),
+    'mosaic_id': (None, 'name of the survey mosaic the source was catalogued from'),
+}
+
+#: Survey spelling -> package name: the column names of the LoTSS DR1/DR2
+#: release catalogues and PyBDSF (``RA``, ``Total_flux``, ``Isl_rms``...) and
+#: of the LoTSS DR2 VizieR table ``J/A+A/659/A1`` (``RAJ2000``,
+#: ``SpeakTot``, ``Islrms``...). Units come from the file when it has them;
+#: the LoTSS release units (`COLUMN_UNITS`) otherwise.
+SURVEY_COLUMN_NAMES = {
+    # PyBDSF and the LoTSS DR1/DR2 release files
+    'Source_id': 'id', 'Source_Name': 'source_name',
+    'RA': 'ra', 'DEC': 'dec', 'E_RA': 'ra_err', 'E_DEC': 'dec_err',
+    'Total_flux': 'total_flux', 'E_Total_flux': 'total_flux_err',
+    'Peak_flux': 'peak_flux', 'E_Peak_flux': 'peak_flux_err',
+    'Maj': 'major_fwhm', 'E_Maj': 'major_fwhm_err', 'Min': 'minor_fwhm',
+    'E_Min': 'minor_fwhm_err', 'PA': 'pa', 'E_PA': 'pa_err',
+    'DC_Maj': 'dc_major_fwhm', 'DC_Min': 'dc_minor_fwhm', 'DC_PA': 'dc_pa',
+    'Isl_rms': 'island_rms', 'S_Code': 's_code', 'Mosaic_ID': 'mosaic_id',
+    # VizieR labels (J/A+A/659/A1/catalog) and VizieR's computed positions
+    'Source': 'source_name', 'RAJ2000': 'ra', 'DEJ2000': 'dec', 'RAdeg': 'ra', 'DEdeg': 'dec',
+    '_RAJ2000': 'ra', '_DEJ2000': 'dec', 'e_RAJ2000': 'ra_err', 'e_DEJ2000': 'dec_err',
+    'e_RAdeg': 'ra_err', 'e_DEdeg': 'dec_err', 'SpeakTot': 'total_flux',
+    'e_SpeakTot': 'total_flux_err', 'Speak': 'peak_flux', 'e_Speak': 'peak_flux_err',
+    'e_Maj': 'major_fwhm_err', 'e_Min': 'minor_fwhm_err', 'e_PA': 'pa_err',
+    'DCMaj': 'dc_major_fwhm', 'DCMin': 'dc_minor_fwhm', 'DCPA': 'dc_pa', 'Islrms': 'island_rms',
+    'SCode': 's_code', 'Mosaic': 'mosaic_id',
+}
+
+#: Unit of every known column (package names), assumed for columns without one.
+COLUMN_UNITS = {name: unit for name, (unit, _) in {**CATALOG_COLUMNS, **REFERENCE_COLUMNS}.items()
+                if unit is not None}
+
+#: Package name -> its survey spellings, in the order they are looked for.
+_ALIASES = {}
+for _survey, _package in SURVEY_COLUMN_NAMES.items():
+    _ALIASES.setdefault(_package, []).append(_survey)
+
 
 def describe_columns(table):
-    """Set ``description`` (and check units) of the known columns of a table, in place."""
+    """Set the ``description`` of the known columns of a table, in place; returns it."""
+    descriptions = {**REFERENCE_COLUMNS, **CATALOG_COLUMNS}
     for name in table.colnames:
-        if name in CATALOG_COLUMNS:
-            table[name].info.description = CATALOG_COLUMNS[name][1]
+        if name in descriptions:
+            table[name].info.description = descriptions[name][1]
     return table
 
 
-#: Unit of every column the package knows, for tables that carry none: the
-#: catalogue columns above plus those of reference catalogues (LoTSS DR2).
-COLUMN_UNITS = {name: unit for name, (unit, _) in CATALOG_COLUMNS.items() if unit is not None}
-COLUMN_UNITS.update(dc_major_fwhm=u.arcsec, dc_minor_fwhm=u.arcsec, total_flux_err=u.mJy,
-                    peak_flux_err=u.mJy / u.beam)
+def find_column(catalog, name):
+    """The column of ``catalog`` that holds ``name``: itself, or a survey spelling of it.
+
+    Returns
+    -------
+    column_name : str or None
+        ``name`` when present, else the first of its `SURVEY_COLUMN_NAMES`
+        spellings present (``'Total_flux'`` for ``'total_flux'``), else None.
+
+    Examples
+    --------
+    >>> from astropy.table import Table
+    >>> from lotss_tools.schema import find_column
+    >>> find_column(Table(names=['RA', 'DEC', 'Total_flux']), 'total_flux')
+    'Total_flux'
+    """
+    names = catalog.colnames
+    if name in names:
+        return name
+    return next((alias for alias in _ALIASES.get(name, ()) if alias in names), None)
 
 
-def read_column(catalog, name, unit=None, *, dimensionless_is_unitless=False):
-    """A column as a float `~astropy.units.Quantity`, NaN where masked.
+def has_columns(catalog, names):
+    """True if the catalogue holds every one of ``names`` (package or survey spelling)."""
+    return all(find_column(catalog, name) is not None for name in names)
 
-    The one reader of numeric catalogue columns; the cleaner, the matcher and
-    the statistics wrap it with their own error messages.
+
+def _columns_list(catalog):
+    names = catalog.colnames
+    return ', '.join(names[:16]) + (', ...' if len(names) > 16 else '') if names else 'none'
+
+
+def _missing(catalog, name, role, purpose):
+    spellings = [name] + _ALIASES.get(name, [])
+    looked = f' (or {", ".join(spellings[1:])})' if len(spellings) > 1 else ''
+    prefix = f'{purpose}: ' if purpose else ''
+    return MissingColumnError(f'{prefix}the {role} has no {name!r} column{looked} '
+                              f'(columns: {_columns_list(catalog)}).')
+
+
+def read_column(catalog, name, unit=None, *, role='catalogue', purpose=None):
+    """A numeric column as a float `~astropy.units.Quantity`, NaN where masked.
+
+    The one reader of numeric catalogue columns. The column is found by its
+    package name or a survey spelling (`find_column`) and its unit follows
+    the module's rule: the column's own unit, else (no unit or a
+    dimensionless one) the `COLUMN_UNITS` unit of its name.
 
     Parameters
     ----------
     catalog : `~astropy.table.Table`
     name : str
-        Column name (``KeyError`` if absent).
-    unit : `~astropy.units.Unit`, optional
-        Convert to this unit (``UnitConversionError`` if impossible).
-    dimensionless_is_unitless : bool
-        Treat a dimensionless column like one without a unit.
+        Package column name (``'total_flux'``).
+    unit : `~astropy.units.Unit` or str, optional
+        Convert to this unit.
+    role : str
+        How messages call the table (``'catalogue'``, ``'reference'``).
+    purpose : str, optional
+        What needs the column, for messages (``'CatalogCleaner.clean'``).
 
     Returns
     -------
     values : `~astropy.units.Quantity`
-        A column without a unit takes its `COLUMN_UNITS` unit
-        (dimensionless for unknown names).
 
     Raises
     ------
-    TypeError, ValueError
-        If the column does not hold numbers.
+    MissingColumnError
+        The column is absent, or has no unit while ``unit`` is physical and
+        its name is not a known column. A `KeyError` and a `ValueError`.
+    astropy.units.UnitConversionError
+        Its unit does not convert to ``unit`` (the message names the column).
+    TypeError
+        It does not hold numbers.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.table import Table
+    >>> from lotss_tools.schema import read_column
+    >>> pybdsf = Table({'Total_flux': [0.002]}, units={'Total_flux': u.Jy})
+    >>> read_column(pybdsf, 'total_flux', u.mJy)
+    <Quantity [2.] mJy>
+    >>> read_column(Table({'total_flux': [3.0]}), 'total_flux')    # no unit: the schema's
+    <Quantity [3.] mJy>
     """
-    column = catalog[name]
+    found = find_column(catalog, name)
+    if found is None:
+        raise _missing(catalog, name, role, purpose)
+    column = catalog[found]
+    if isinstance(column, SkyCoord) or getattr(column, 'dtype', np.dtype(float)).kind not in 'biuf':
+        raise TypeError(f'column {found!r} of the {role} does not hold numbers '
+                        f'({type(column).__name__}).')
     mask = np.broadcast_to(np.asarray(getattr(column, 'mask', False), bool), (len(column),))
     raw = getattr(column, 'unmasked', column)
     values = np.array(np.ma.getdata(getattr(raw, 'value', raw)), dtype=float)
     values = np.where(mask, np.nan, values)
     column_unit = getattr(column, 'unit', None)
-    if column_unit is None or (dimensionless_is_unitless
-                               and column_unit == u.dimensionless_unscaled):
-        column_unit = COLUMN_UNITS.get(name, u.dimensionless_unscaled)
+    if column_unit is None or u.Unit(column_unit) == u.dimensionless_unscaled:
+        known = COLUMN_UNITS.get(name)
+        if known is None and unit is not None and u.Unit(unit) != u.dimensionless_unscaled:
+            prefix = f'{purpose}: ' if purpose else ''
+            raise MissingColumnError(
+                f'{prefix}the {role} column {found!r} has no unit, and {name!r} is not a '
+                f'column the package knows the unit of; give it one, e.g. '
+                f'table[{found!r}].unit = {u.Unit(unit).to_string()!r}.')
+        column_unit = known if known is not None else u.dimensionless_unscaled
     values = values * u.Unit(column_unit)
-    return values if unit is None else values.to(unit)
+    if unit is None:
+        return values
+    try:
+        return values.to(unit)
+    except u.UnitConversionError:
+        prefix = f'{purpose}: ' if purpose else ''
+        raise u.UnitConversionError(f'{prefix}the {role} column {found!r} is in {values.unit}, '
+                                    f'which does not convert to {u.Unit(unit)}.') from None
+
+
+def read_text(catalog, name):
+    """A text column (package or survey spelling) as stripped strings, '' where masked.
+
+    Returns None when the catalogue has no such column.
+    """
+    found = find_column(catalog, name)
+    if found is None:
+        return None
+    filled = np.ma.filled(np.ma.asarray(catalog[found]).astype(str), '')
+    return np.char.strip(np.asarray(filled, dtype=str))
+
+
+def as_icrs(coords):
+    """Positions as a plain ICRS `~astropy.coordinates.SkyCoord`.
+
+    Unlike ``coords.icrs``, the result keeps no attribute of the frame it
+    came from (an FK5 ``equinox``), so catalogues made from mosaics in
+    different frames stack and merge.
+    """
+    icrs = coords.icrs
+    return SkyCoord(icrs.ra, icrs.dec, frame='icrs')
+
+
+def catalog_coordinates(catalog, name='catalogue', *, purpose=None):
+    """Sky positions (ICRS) of a catalogue: its ``sky_centroid`` or ``ra``/``dec`` columns.
+
+    ``ra``/``dec`` may have any survey spelling (``RA``/``DEC``,
+    ``RAJ2000``/``DEJ2000``...) and follow the module's unit rule (no unit:
+    degrees). The result is always in the ICRS frame.
+
+    Parameters
+    ----------
+    catalog : `~astropy.table.Table` or `~astropy.coordinates.SkyCoord`
+    name : str
+        How an error message calls the table.
+    purpose : str, optional
+        What needs the positions, for messages.
+
+    Returns
+    -------
+    coords : `~astropy.coordinates.SkyCoord`
+
+    Raises
+    ------
+    MissingColumnError
+        Without positions.
+    astropy.units.UnitsError
+        When ``ra``/``dec`` have a unit that is not an angle.
+    """
+    if isinstance(catalog, SkyCoord):
+        return as_icrs(catalog)
+    if 'sky_centroid' in catalog.colnames:
+        return as_icrs(catalog['sky_centroid'])
+    ra, dec = find_column(catalog, 'ra'), find_column(catalog, 'dec')
+    if ra is None or dec is None:
+        prefix = f'{purpose}: ' if purpose else ''
+        raise MissingColumnError(
+            f'{prefix}the {name} has no positions: it needs a sky_centroid column or ra and dec '
+            f'columns (or RA/DEC, RAJ2000/DEJ2000) (columns: {_columns_list(catalog)}).')
+    return SkyCoord(read_column(catalog, 'ra', u.deg, role=name, purpose=purpose),
+                    read_column(catalog, 'dec', u.deg, role=name, purpose=purpose), frame='icrs')
+
+
+def normalise_columns(table):
+    """A copy of a catalogue with survey column names turned into the package's.
+
+    Survey spellings (`SURVEY_COLUMN_NAMES`) are renamed when the package
+    name is not already there; known numeric columns without a unit get
+    their `COLUMN_UNITS` unit; columns with a unit keep it. Other columns
+    are kept as they are. Every command-line entry point reads catalogue
+    files through it.
+
+    Parameters
+    ----------
+    table : `~astropy.table.Table`
+
+    Returns
+    -------
+    catalog : `~astropy.table.QTable`
+
+    Examples
+    --------
+    >>> from astropy.table import Table
+    >>> from lotss_tools.schema import normalise_columns
+    >>> release = Table({'RA': [218.7], 'DEC': [55.0], 'Total_flux': [0.77], 'Isl_rms': [0.07]})
+    >>> catalog = normalise_columns(release)
+    >>> catalog.colnames
+    ['ra', 'dec', 'total_flux', 'island_rms']
+    >>> catalog['total_flux'].unit
+    Unit("mJy")
+    """
+    catalog = QTable(table, copy=True)
+    for name in list(catalog.colnames):
+        package = SURVEY_COLUMN_NAMES.get(name)
+        if package is not None and find_column(catalog, package) == name:
+            catalog.rename_column(name, package)
+    for name in catalog.colnames:
+        column = catalog[name]
+        unit = COLUMN_UNITS.get(name)
+        if unit is None or isinstance(column, SkyCoord) or column.dtype.kind not in 'biuf':
+            continue
+        if getattr(column, 'unit', None) in (None, u.dimensionless_unscaled):
+            catalog[name] = read_column(catalog, name)
+    describe_columns(catalog)
+    return catalog

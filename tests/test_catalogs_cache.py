@@ -92,7 +92,7 @@ def test_pinned_release_file_with_original_column_names():
     assert len(catalog) == len(raw) == 28
     row = catalog[catalog['source_name'] == raw['Source_Name'][0]][0]
     assert row['total_flux'] == raw['Total_flux'][0] * u.mJy
-    assert row['local_rms'] == raw['Isl_rms'][0] * u.mJy / u.beam
+    assert row['island_rms'] == raw['Isl_rms'][0] * u.mJy / u.beam
     assert row['dc_major_fwhm'] == raw['DC_Maj'][0] * u.arcsec
     assert row['mosaic_id'] == 'P218+55' and row['s_code'] == raw['S_Code'][0]
     provenance = catalog.meta['provenance']
@@ -111,7 +111,7 @@ def test_pinned_vizier_votable_and_tampered_pinned(sample, tmp_path):
     catalog = get_lotss_dr2(CENTER, 4 * u.arcmin, pinned=path)
     from_sample = get_lotss_dr2(CENTER, 4 * u.arcmin, pinned=sample_catalog_path())
     assert list(catalog['source_name']) == list(from_sample['source_name'])
-    assert catalog['local_rms'].unit == u.mJy / u.beam and np.all(catalog['local_rms'] > 0)
+    assert catalog['island_rms'].unit == u.mJy / u.beam and np.all(catalog['island_rms'] > 0)
     assert from_sample.meta['provenance']['derived_from']['sha256'] == \
         sample.meta['provenance']['sha256']
     tampered = sample.copy()

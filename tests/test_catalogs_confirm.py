@@ -10,8 +10,8 @@ from regions import CircleSkyRegion
 
 from lotss_tools import Mosaic
 
-from lotss_tools.catalogs import (VizierError, confirm, get_allwise, get_desi_legacy,
-                                  random_positions, write_catalog)
+from lotss_tools.catalogs import VizierError, confirm, get_allwise, get_desi_legacy, write_catalog
+from lotss_tools.footprint import random_positions
 
 from .catalog_fixtures import *  # noqa: F401,F403
 from .vizier_server import COUNTERPARTS, SAMPLE_CENTER
@@ -81,7 +81,7 @@ def test_chance_rate_at_desi_density_with_six_arcsec():
     density = 2.0e4 / u.deg ** 2
     field = random_positions(CircleSkyRegion(CENTER, 10 * u.arcmin),
                              rng.poisson((density * np.pi * (10 * u.arcmin) ** 2).to_value('')),
-                             rng)
+                             seed=rng)
     result = confirm(table(candidates(3)), {'desi': table(field)}, area=(CENTER, 9 * u.arcmin),
                      radii={'desi': 6 * u.arcsec}, n_random=2000, seed=3)
     expected = 1 - np.exp(-(density * np.pi * (6 * u.arcsec) ** 2).to_value(''))
@@ -95,7 +95,7 @@ def test_chance_rate_at_desi_density_with_six_arcsec():
 
 def test_random_positions_stay_in_the_area():
     rng = np.random.default_rng(1)
-    positions = random_positions(CircleSkyRegion(CENTER, 2 * u.arcmin), 5000, rng)
+    positions = random_positions(CircleSkyRegion(CENTER, 2 * u.arcmin), 5000, seed=rng)
     separation = positions.separation(CENTER)
     assert separation.max() <= 2 * u.arcmin
     # uniform on the sky: half of them inside radius / sqrt(2)
@@ -111,7 +111,7 @@ def test_random_positions_in_a_mosaic_footprint():
     data = np.zeros((100, 100), np.float32)
     data[:30] = np.nan
     mosaic = Mosaic(data, wcs=wcs, unit='Jy/beam', beam=6 * u.arcsec, name='STRIP')
-    positions = random_positions(mosaic, 3000, np.random.default_rng(2))
+    positions = random_positions(mosaic, 3000, seed=np.random.default_rng(2))
     x, y = wcs.world_to_pixel(positions)
     assert len(positions) == 3000
     assert np.all(np.round(y) >= 30) and np.all((x > -0.5) & (x < 99.5))

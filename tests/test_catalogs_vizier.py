@@ -30,7 +30,7 @@ def test_cone_has_package_columns_units_and_values(local_vizier):
     assert dr2.colnames == LOTSS_DR2.colnames
     units = {'ra': u.deg, 'dec': u.deg, 'total_flux': u.mJy, 'peak_flux': u.mJy / u.beam,
              'major_fwhm': u.arcsec, 'minor_fwhm': u.arcsec, 'pa': u.deg,
-             'local_rms': u.mJy / u.beam}
+             'island_rms': u.mJy / u.beam}
     for name, unit in units.items():
         assert dr2[name].unit == unit, name
     by_name = {str(row['Source']): row for row in expected}
@@ -38,7 +38,7 @@ def test_cone_has_package_columns_units_and_values(local_vizier):
         served = by_name[row['source_name']]
         assert row['total_flux'].value == pytest.approx(served['SpeakTot'])
         assert row['major_fwhm'].value == pytest.approx(served['Maj'])
-        assert row['local_rms'].value == pytest.approx(served['Islrms'])
+        assert row['island_rms'].value == pytest.approx(served['Islrms'])
         assert row['s_code'] == served['SCode'] and row['mosaic_id'] == 'P200+45'
     assert np.all(np.diff(dr2['ra'].value) >= 0)
     assert dr2['sky_centroid'].separation(CENTER).max() <= 5 * u.arcmin
@@ -214,7 +214,7 @@ def test_real_vizier_lotss_dr2():
         dr2 = get_lotss_dr2(SkyCoord(200.02035 * u.deg, 45.00679 * u.deg), 1 * u.arcmin,
                             cache=False)
     assert len(dr2) > 0
-    assert np.all(np.isfinite(dr2['total_flux'])) and np.all(np.isfinite(dr2['local_rms']))
+    assert np.all(np.isfinite(dr2['total_flux'])) and np.all(np.isfinite(dr2['island_rms']))
     assert set(dr2['s_code']) <= {'S', 'C', 'M'}
     assert all(name.startswith('ILTJ') for name in dr2['source_name'])
     nearest = dr2['sky_centroid'].separation(SkyCoord(200.02035 * u.deg, 45.00679 * u.deg))

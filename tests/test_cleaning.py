@@ -1,7 +1,6 @@
 """Tests of CatalogCleaner.clean: research semantics, reasons, units, degenerate input."""
 
 import functools
-import logging
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ from astropy.table import QTable, Table
 
 from lotss_tools.cleaning import (REJECTION_REASONS, CatalogCleaner, MissingColumnError,
                                   reach_pairs, rejection_radius, suppress_in_order)
+from lotss_tools.exceptions import SkippedStepWarning
 
 CENTER = SkyCoord(150 * u.deg, 2 * u.deg)
 
@@ -215,12 +215,11 @@ def test_default_rejects_radial_streaks_only():
     assert as_dict(rejected) == {k: ('elongated', -1) for k in (2, 3, 5)}
 
 
-def test_default_without_shape_columns_skips_near_bright(caplog):
+def test_default_without_shape_columns_skips_near_bright():
     catalog = make_catalog([(0, 0), (0, 60), (0, 1)], [500, 5, 4])
     catalog.remove_columns(['major_fwhm', 'minor_fwhm', 'pa'])
-    with caplog.at_level(logging.WARNING, logger='lotss_tools.cleaning'):
+    with pytest.warns(SkippedStepWarning, match='near_bright'):
         kept, rejected = CatalogCleaner().clean(catalog)
-    assert 'near_bright' in caplog.text
     assert kept['id'].tolist() == [1, 2]
     assert as_dict(rejected) == {3: ('duplicate', 1)}
     assert kept.meta['skipped_tests'] == ['zero_size', 'near_bright']
@@ -274,9 +273,11 @@ def test_missing_columns_are_named():
     with pytest.raises(MissingColumnError, match='sky_centroid column or ra and dec'):
         CatalogCleaner().clean(catalog[['id', 'total_flux']])
     plain = Table(catalog)
-    plain['total_flux'].unit = None
-    with pytest.raises(MissingColumnError, match="'total_flux' has no unit"):
-        CatalogCleaner().clean(plain)
+    plain['total_flux'].unit = None          # a known column without a unit: mJy (schema)
+    assert len(CatalogCleaner().clean(plain)[0]) == 1
+    plain['floor'] = [1.0]                   # an unknown one cannot be a flux
+    with pytest.raises(MissingColumnError, match="'floor' has no unit"):
+        CatalogCleaner(min_flux='floor').clean(plain)
     catalog['total_flux'] = catalog['total_flux'].value * u.arcsec
     with pytest.raises(u.UnitsError, match='total_flux'):
         CatalogCleaner().clean(catalog)

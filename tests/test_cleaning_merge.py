@@ -8,7 +8,7 @@ from astropy.table import QTable
 
 from lotss_tools import DendroExtractor
 from lotss_tools.cleaning import CatalogCleaner, MissingColumnError, edge_distance, merge_catalogs
-from lotss_tools.matching import match_one_to_one
+from lotss_tools.crossmatch import match_one_to_one
 from lotss_tools.simulate import simulate_mosaic
 
 CENTER = SkyCoord(218 * u.deg, 55 * u.deg)

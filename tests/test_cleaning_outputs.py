@@ -11,7 +11,8 @@ from regions import EllipseSkyRegion, Regions
 
 from lotss_tools import DendroExtractor
 from lotss_tools.cleaning import (CatalogCleaner, classify_detections, cleaning_regions,
-                                  cleaning_scores, plot_rejection_radius, write_cleaning_regions)
+                                  cleaning_scores, write_cleaning_regions)
+from lotss_tools.visualization import plot_rejection_radius
 from lotss_tools.simulate import simulate_mosaic
 
 CENTER = SkyCoord(150 * u.deg, 2 * u.deg)
@@ -87,7 +88,7 @@ def test_write_region_files(cleaned, tmp_path, fmt):
 def test_plot_rejection_radius(cleaned):
     catalog, cleaner, kept, rejected = cleaned
     ax = plot_rejection_radius(label='2023')
-    plot_rejection_radius(ax, cleaner, catalog=catalog, rejected=rejected, label='default')
+    plot_rejection_radius(cleaner, ax, catalog=catalog, rejected=rejected, label='default')
     assert len(ax.lines) == 2 and ax.get_yscale() == 'log'
     x, y = ax.lines[1].get_data()
     assert np.allclose(np.interp(500, x, y), cleaner.rejection_radius(500 * u.mJy).value,

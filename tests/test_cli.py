@@ -211,3 +211,66 @@ def test_survey_command(tmp_path, capsys):
     report = capsys.readouterr().out
     assert 'broken' in report
     assert (out / 'manifest.json').exists()
+
+
+# ------------------------------------------------ real data, survey names
+@pytest.fixture
+def p218(tmp_path):
+    """The real P218+55 cutout, its extracted catalogue, and its 28 DR1 rows written as
+    PyBDSF writes a FITS source list (Jy and degrees, the survey's column names)."""
+    from astropy.table import Table
+    mosaic = get_path('lotss-cutout')
+    catalog = tmp_path / 'p218.ecsv'
+    assert main(['extract', str(mosaic), '-o', str(catalog)]) == 0
+    table = Table(QTable.read(get_path('lotss-dr1-sources')), copy=True)
+    table['Total_flux'] = table['Total_flux'].to(u.Jy)
+    table['Peak_flux'] = table['Peak_flux'].to(u.Jy / u.beam)
+    for name in ('Maj', 'Min', 'DC_Maj', 'DC_Min'):
+        table[name] = table[name].to(u.deg)
+    table.write(tmp_path / 'dr1.fits')
+    return str(mosaic), str(catalog), str(tmp_path / 'dr1.fits')
+
+
+def test_xmatch_counts_recall_in_the_mosaic_footprint(p218, capsys):
+    """Issue 11 items 2 and 3: the P218+55 cutout against its 28 DR1 rows (7 inside)."""
+    mosaic, catalog, pybdsf = p218
+    capsys.readouterr()
+    assert main(['xmatch', catalog, '--reference', pybdsf]) == 0
+    everything = capsys.readouterr().out
+    assert 'recall                   0.1429' in everything
+    assert 'recall counts every reference row (give --mosaic' in everything
+    assert main(['xmatch', catalog, '--reference', pybdsf, '--mosaic', mosaic]) == 0
+    inside = capsys.readouterr().out
+    assert 'recall                   0.5714' in inside
+    assert 'n_reference_in_footprint 7' in inside
+    assert 'within 6.0 arcsec' in inside                       # MATCH_RADIUS
+    # Survey columns in Jy were read and converted: the flux comparison is reported.
+    assert 'total_flux_rel_median' in inside and 'major_fwhm_rel_median' in inside
+
+
+def test_training_reference_with_survey_columns(p218, tmp_path):
+    """Issue 11 item 3: ``training --reference`` takes a PyBDSF/LoTSS file as it is."""
+    mosaic, catalog, pybdsf = p218
+    out = tmp_path / 'train'
+    assert main(['training', mosaic, '--catalog', catalog, '--reference', pybdsf,
+                 '-o', str(out), '--patch-size', '64', '--patch-shift', '48',
+                 '--origin-offset', '0']) == 0
+    from lotss_tools.training import TrainingSet
+    boxes = TrainingSet.read(out).boxes
+    assert {'both', 'reference_only'} <= set(boxes['label'])
+    reference_only = boxes[boxes['label'] == 'reference_only']
+    assert (reference_only['total_flux'] < 10 * u.mJy).all()    # Jy read as Jy, not mJy
+
+
+def test_version_and_help_import_nothing_heavy():
+    """Issue 13: ``lotss-tools --version`` and ``import lotss_tools`` stay light."""
+    code = ('import sys, time; t = time.perf_counter(); import lotss_tools; '
+            'from lotss_tools.cli import build_parser; build_parser(); '
+            'heavy = [m for m in ("astropy.units", "numpy", "scipy", "photutils", '
+            '"lotss_tools.mosaic", "matplotlib") if m in sys.modules]; print(heavy)')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == '[]'
+    version = subprocess.run([sys.executable, '-m', 'lotss_tools', '--version'],
+                             capture_output=True, text=True, check=True)
+    assert version.stdout.startswith('lotss_tools ')

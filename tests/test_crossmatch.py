@@ -12,9 +12,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from lotss_tools.crossmatch import (CrossMatcher, MatchResult, chance_match_rate,
-                                    expected_chance_match_rate, plot_completeness,
-                                    random_positions)
-from lotss_tools.matching import match_one_to_one
+                                    expected_chance_match_rate, match_one_to_one)
+from lotss_tools.footprint import random_positions
+from lotss_tools.visualization import plot_completeness
 from lotss_tools.neighbours import pairs_within
 
 RA0, DEC0 = 150.0, 2.0
@@ -163,7 +163,7 @@ def test_pairs_scores_and_summary():
     assert row['total_flux_rel_std'] == pytest.approx(0.0, abs=1e-12)
     assert row['major_fwhm_rel_median'] == pytest.approx(-0.5)
     assert row['minor_fwhm_rel_mean'] == pytest.approx(-0.5)
-    assert row['radius'] == 12 * u.arcsec and row['method'] == 'optimal'
+    assert row['radius'] == 6 * u.arcsec and row['method'] == 'optimal'
     assert 'recall 0.600' in repr(result)
 
 
@@ -176,7 +176,7 @@ def test_write_pairs(tmp_path, suffix):
     assert len(back) == 3 and back['id_ref'].tolist() == [0, 1, 2]
     assert back['total_flux_cat'].unit == u.mJy
     assert u.allclose(back['total_flux_cat'], result.pairs['total_flux_cat'])
-    assert back.meta['RADIUS'] == 12 and back.meta['N_MATCH'] == 3
+    assert back.meta['RADIUS'] == 6 and back.meta['N_MATCH'] == 3
     with pytest.raises(FileExistsError):
         result.write_pairs(path)
 
@@ -222,7 +222,7 @@ def test_empty_catalogues():
 
 def test_missing_and_bad_columns():
     catalog, reference = make_pair_of_catalogues()
-    with pytest.raises(ValueError, match=r'catalogue has neither sky_centroid nor ra/dec.*flux'):
+    with pytest.raises(ValueError, match=r'catalogue has no positions.*flux'):
         CrossMatcher().match(QTable({'flux': [1.0]}), reference)
     with pytest.raises(ValueError, match='reference has 1 rows with non-finite positions'):
         bad = reference.copy()
@@ -361,7 +361,8 @@ def test_chance_match_rate_agrees_with_poisson():
                         rng.uniform(-0.5, 0.5, n_reference) * side.to_value(u.arcsec))
     area = mask.sum() * (1.5 * u.arcsec) ** 2
     n_random = int((density * area).to_value(u.one))
-    rate = chance_match_rate(n_random, reference, mask, wcs=wcs, n_trials=20, seed=3)
+    rate = chance_match_rate(n_random, reference, mask, wcs=wcs, n_trials=20, seed=3,
+                             radius=12 * u.arcsec)
     expected = expected_chance_match_rate(density, 12 * u.arcsec)
     assert expected == pytest.approx(0.0411, abs=5e-4)
     assert rate.mean == pytest.approx(expected, rel=0.15)
@@ -380,8 +381,7 @@ def test_chance_match_rate_agrees_with_poisson():
 def test_chance_match_rate_edge_cases_and_mosaic():
     from lotss_tools.simulate import simulate_mosaic
     mosaic, truth = simulate_mosaic((512, 512), seed=4)
-    first = CrossMatcher(radius=12 * u.arcsec).chance_match_rate(truth, truth, mosaic,
-                                                                 n_trials=3, seed=7)
+    first = CrossMatcher().chance_match_rate(truth, truth, mosaic, n_trials=3, seed=7)
     second = chance_match_rate(truth, truth, mosaic, n_trials=3, seed=7)
     assert np.array_equal(first.fractions, second.fractions)
     assert first.n_positions == len(truth)
@@ -391,7 +391,7 @@ def test_chance_match_rate_edge_cases_and_mosaic():
     assert alone.mean == 0.0 and np.isnan(alone.std)
     with pytest.raises(ValueError, match='n_trials'):
         chance_match_rate(truth, truth, mosaic, n_trials=0)
-    with pytest.raises(ValueError, match='footprint must be a Mosaic'):
+    with pytest.raises(ValueError, match='footprint mask must be a 2-D boolean image'):
         chance_match_rate(truth, truth, np.ones(5, bool))
 
 
@@ -410,3 +410,69 @@ def test_simulated_extraction_against_truth():
     assert abs(summary['total_flux_rel_median'][0]) < 0.2
     table = result.completeness(bins=[3, 5, 10, 1e4], quantity='snr')
     assert table['recall'][-1] > table['recall'][0]
+
+
+# --------------------------------------------- recall inside the footprint
+@pytest.fixture(scope='module')
+def real_cutout():
+    """The real P218+55 cutout, its catalogue and its 28 DR1 rows (7 inside the image)."""
+    from lotss_tools import DendroExtractor, Mosaic
+    from lotss_tools.datasets import get_path
+    mosaic = Mosaic.read(get_path('lotss-cutout'))
+    return (mosaic, DendroExtractor().extract(mosaic),
+            QTable.read(get_path('lotss-dr1-sources')))
+
+
+def test_recall_counts_only_the_reference_inside_the_footprint(real_cutout):
+    """Issue 11 item 2: a reference larger than the image does not lower recall."""
+    mosaic, catalog, dr1 = real_cutout
+    matcher = CrossMatcher()
+    everything = matcher.match(catalog, dr1)
+    assert everything.recall == pytest.approx(4 / 28)            # the old, wrong number
+    assert everything.summary()['recall_counts'][0] == 'every reference row'
+    inside = matcher.match(catalog, dr1, footprint=mosaic)
+    assert inside.n_reference_in_footprint == inside.n_reference_counted == 7
+    assert inside.recall == pytest.approx(4 / 7) and inside.precision == 1.0
+    # Many more reference rows, all outside the image: the same recall.
+    rng = np.random.default_rng(3)
+    far = QTable({'RA': rng.uniform(217.0, 218.5, 5000) * u.deg,
+                  'DEC': rng.uniform(54.0, 54.9, 5000) * u.deg})
+    larger = QTable(np.concatenate([np.asarray(dr1['RA', 'DEC']), np.asarray(far)]))
+    larger['RA'].unit = larger['DEC'].unit = u.deg
+    bigger = matcher.match(catalog, larger, footprint=mosaic)
+    assert bigger.n_reference == 5028 and bigger.n_reference_counted == 7
+    assert bigger.recall == inside.recall
+    summary = bigger.summary(quantities=())
+    assert summary['n_reference_in_footprint'][0] == 7
+    assert 'inside the footprint' in summary['recall_counts'][0]
+
+
+def test_recall_floor_is_stated(real_cutout):
+    mosaic, catalog, dr1 = real_cutout
+    result = CrossMatcher().match(catalog, dr1, footprint=mosaic, min_flux=1 * u.mJy)
+    in_footprint = CrossMatcher().match(catalog, dr1, footprint=mosaic).reference_counted
+    bright = np.asarray(dr1['Total_flux'] >= 1 * u.mJy)
+    assert np.array_equal(result.reference_counted, in_footprint & bright)
+    assert 0 < result.n_reference_counted < 7
+    assert result.summary()['reference_floor'][0] == 'total_flux >= 1 mJy'
+    assert result.precision == 1.0                     # detections of faint sources stay true
+    curve = result.completeness(bins=[0.1, 1, 100] * u.mJy)
+    assert curve['n_reference'].sum() == result.n_reference_counted
+    snr = CrossMatcher().match(catalog, dr1, footprint=mosaic, min_snr=10)
+    assert snr.summary()['reference_floor'][0] == 'snr >= 10'
+    assert snr.n_reference_counted < 7
+
+
+def test_one_default_match_radius():
+    """Issue 11 item 9: one named default radius everywhere."""
+    import inspect
+
+    from lotss_tools.cli import build_parser
+    from lotss_tools.radii import MATCH_RADIUS
+    assert MATCH_RADIUS == 6 * u.arcsec
+    assert CrossMatcher().radius == MATCH_RADIUS
+    assert inspect.signature(match_one_to_one).parameters['radius'].default is MATCH_RADIUS
+    assert inspect.signature(chance_match_rate).parameters['radius'].default is MATCH_RADIUS
+    args = build_parser().parse_args(['xmatch', 'c.ecsv', '--reference', 'r.ecsv'])
+    assert args.radius is None              # the command takes MATCH_RADIUS (test_cli)
+    assert expected_chance_match_rate(1000 / u.deg ** 2) == pytest.approx(0.0087, abs=1e-4)

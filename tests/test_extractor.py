@@ -8,6 +8,8 @@ from astropy.table import QTable
 
 from lotss_tools import DendroExtractor, Mosaic
 from lotss_tools.datasets import get_path
+from lotss_tools.exceptions import NoDetectionsWarning, NoiseModelMismatchError
+from lotss_tools.noise import NoiseModel
 from lotss_tools.schema import CATALOG_COLUMNS
 from lotss_tools.simulate import simulate_mosaic
 from lotss_tools.tiling import TileGrid
@@ -124,22 +126,24 @@ def test_tiled_and_untiled_catalogues_agree(simulated, catalog):
 
 
 def test_research_configuration(simulated):
-    extractor = DendroExtractor.research_2023()
-    table = extractor.extract(simulated[0])
-    assert extractor.min_npix_ == 8
-    assert extractor.min_value_.unit == u.Jy / u.beam
+    extraction = DendroExtractor.research_2023().run(simulated[0])
+    table = extraction.catalog
+    assert extraction.thresholds.min_npix == 8
+    assert extraction.thresholds.min_value.unit == u.Jy / u.beam
     assert table.meta['threshold'] == 'research'
+    assert table.meta['min_value'] == extraction.thresholds.min_value.to_string()
     assert np.all(table['eccentricity'] <= 0.9)
-    percentile = DendroExtractor(threshold='percentile').fit(simulated[0])
-    assert u.isclose(percentile.min_delta_, 300 * u.uJy / u.beam)
-    assert len(percentile.extract(simulated[0])) > 0
+    percentile = DendroExtractor(threshold='percentile').run(simulated[0])
+    assert u.isclose(percentile.thresholds.min_delta, 300 * u.uJy / u.beam)
+    assert percentile.catalog.meta['min_value'] == 'per-tile 85th percentile'
+    assert len(percentile.catalog) > 0
 
 
 def test_explicit_parameters_win(simulated):
-    extractor = DendroExtractor(min_value=3.0, min_delta=1.5, min_npix=12).fit(simulated[0])
-    assert (extractor.min_value_, extractor.min_delta_, extractor.min_npix_) == (3.0, 1.5, 12)
-    research = DendroExtractor(0.5 * u.mJy / u.beam, threshold='research').fit(simulated[0])
-    assert u.isclose(research.min_value_, 0.5 * u.mJy / u.beam)
+    used = DendroExtractor(min_value=3.0, min_delta=1.5, min_npix=12).run(simulated[0]).thresholds
+    assert (used.min_value, used.min_delta, used.min_npix) == (3.0, 1.5, 12)
+    research = DendroExtractor(0.5 * u.mJy / u.beam, threshold='research').run(simulated[0])
+    assert u.isclose(research.thresholds.min_value, 0.5 * u.mJy / u.beam)
 
 
 def test_real_lotss_cutout_recovers_dr1():
@@ -165,7 +169,8 @@ def test_empty_and_degenerate_images(simulated):
     assert len(DendroExtractor().extract(noise_only)) <= 1
     constant = Mosaic(np.ones((128, 128), np.float32), wcs=mosaic.wcs[:128, :128],
                       unit='Jy/beam', beam=mosaic.beam)
-    empty = DendroExtractor().extract(constant)
+    with pytest.warns(NoDetectionsWarning, match='no source found'):
+        empty = DendroExtractor().extract(constant)
     assert len(empty) == 0
     for name, unit in EXPECTED_UNITS.items():
         assert empty[name].unit == unit
@@ -189,8 +194,9 @@ def test_bad_parameters(kwargs, match):
 @pytest.mark.parametrize('tile_size', [None, 200])
 def test_segmentation_matches_catalogue(simulated, tile_size):
     extractor = DendroExtractor(segmentation=True, tile_size=tile_size, tile_overlap=32)
-    catalog = extractor.extract(simulated[0])
-    segmentation = extractor.segmentation_
+    extraction = extractor.run(simulated[0])
+    catalog, segmentation = extraction.catalog, extraction.segmentation
+    assert DendroExtractor().run(simulated[0]).segmentation is None
     assert segmentation.shape == simulated[0].shape
     assert sorted(segmentation.labels.tolist()) == sorted(catalog['id'].tolist())
     areas = segmentation.get_areas(catalog['id'])
@@ -235,8 +241,103 @@ def test_empty_and_full_catalogues_stack(simulated):
     full = DendroExtractor().extract(simulated[0])
     noise, _ = simulate_mosaic((128, 128), seed=2, source_density=0, n_artifact_sources=0,
                                rms=0)
-    empty = DendroExtractor().extract(noise)
+    with pytest.warns(NoDetectionsWarning):
+        empty = DendroExtractor().extract(noise)
     assert len(empty) == 0
     stacked = vstack([empty, full], metadata_conflicts='silent')
     assert len(stacked) == len(full)
     assert stacked['ra'].unit == u.deg and type(stacked['ra']) is u.Quantity
+
+
+# ------------------------------------------------ no state between calls
+def test_same_extractor_on_a_noisier_mosaic_of_the_same_shape():
+    """Issue 11 item 1: each mosaic gets its own noise and thresholds (was 2,657 vs 8)."""
+    quiet, _ = simulate_mosaic((512, 512), seed=1)
+    noisy, _ = simulate_mosaic((512, 512), seed=2, rms=400 * u.uJy / u.beam)
+    extractor = DendroExtractor()
+    before = repr(extractor)
+    first = extractor.extract(quiet)
+    second = extractor.extract(noisy)
+    fresh = DendroExtractor().extract(noisy)
+    assert len(first) > len(second)
+    assert len(second) == len(fresh)
+    np.testing.assert_array_equal(second['total_flux'], fresh['total_flux'])
+    np.testing.assert_array_equal(second['local_rms'], fresh['local_rms'])
+    assert repr(extractor) == before and not any(k.endswith('_') for k in vars(extractor))
+    # Global thresholds too: the research rule is derived from each mosaic.
+    research = DendroExtractor.research_2023()
+    research.extract(quiet)
+    assert len(research.extract(noisy)) == len(DendroExtractor.research_2023().extract(noisy))
+
+
+def test_noise_model_is_explicit_and_checked(simulated):
+    mosaic = simulated[0]
+    extractor = DendroExtractor()
+    extraction = extractor.run(mosaic)
+    assert isinstance(extraction.noise, NoiseModel) and extraction.noise.shape == mosaic.shape
+    again = extractor.extract(mosaic, noise=extraction.noise)
+    np.testing.assert_array_equal(again['total_flux'], extraction.catalog['total_flux'])
+    made = extractor.noise_model(mosaic)
+    np.testing.assert_array_equal(made.rms, extraction.noise.rms)
+    other, _ = simulate_mosaic((512, 512), seed=3)
+    with pytest.raises(NoiseModelMismatchError, match='512 x 512 mosaic'):
+        extractor.extract(other, noise=made)
+    no_maps = NoiseModel.from_mosaic(mosaic, maps=False)
+    with pytest.raises(NoiseModelMismatchError, match='maps'):
+        extractor.extract(mosaic, noise=no_maps)
+    research = DendroExtractor.research_2023()
+    np.testing.assert_array_equal(research.extract(mosaic, noise=no_maps)['x'],
+                                  research.extract(mosaic)['x'])
+
+
+def test_catalogue_says_how_it_was_made(simulated, tmp_path):
+    import json
+
+    from lotss_tools import __version__
+    from lotss_tools.provenance import mosaic_checksum
+    path = simulated[0].write(tmp_path / 'field.fits')
+    mosaic = Mosaic.read(path)
+    extractor = DendroExtractor(tile_size=512)
+    catalog = extractor.extract(mosaic)
+    meta = catalog.meta
+    assert meta['extractor'] == repr(extractor) == 'DendroExtractor(tile_size=512)'
+    assert json.loads(meta['extractor_params'])['tile_size'] == 512
+    assert meta['lotss_tools_version'] == __version__
+    assert meta['mosaic_file'] == 'field.fits'
+    assert meta['mosaic_sha256'] == mosaic_checksum(mosaic) == mosaic_checksum(simulated[0])
+    assert meta['date'].endswith('+00:00')
+    assert meta['n_tiles'] == len(TileGrid(mosaic.shape, tile_size=512, overlap=32)) > 1
+    assert all(isinstance(v, (str, int, float)) for v in meta.values())
+    # Every value survives FITS and ECSV.
+    for suffix in ('.fits', '.ecsv'):
+        out = tmp_path / f'catalog{suffix}'
+        catalog.write(out)
+        back = QTable.read(out).meta
+        back = {k.lower(): v for k, v in back.items()}
+        assert back['mosaic_sha256'] == meta['mosaic_sha256']
+        assert back['extractor_params'] == meta['extractor_params']
+    other = simulated[0]._replace(data=simulated[0].data * 2)
+    assert mosaic_checksum(other) != meta['mosaic_sha256']
+
+
+def test_positions_are_icrs_for_an_fk5_header(tmp_path):
+    """Issue 11 item 6: EQUINOX without RADESYS (FK5) gives ICRS positions that merge."""
+    from lotss_tools.cleaning import merge_catalogs
+    mosaic, _ = simulate_mosaic((256, 256), seed=5)
+    header = mosaic.header
+    header.remove('RADESYS', ignore_missing=True)
+    header['EQUINOX'] = 2000.0
+    from astropy.io import fits
+    path = tmp_path / 'fk5.fits'
+    fits.PrimaryHDU(mosaic.data, header).writeto(path)
+    fk5 = Mosaic.read(path)
+    assert fk5.wcs.wcs.radesys == 'FK5'
+    catalog = DendroExtractor().extract(fk5)
+    assert catalog['sky_centroid'].frame.name == 'icrs'
+    assert 'ICRS' in catalog['sky_centroid'].info.description
+    icrs_sky = fk5.wcs.pixel_to_world(catalog['x'], catalog['y']).icrs
+    assert u.allclose(catalog['ra'], icrs_sky.ra) and u.allclose(catalog['dec'], icrs_sky.dec)
+    icrs_catalog = DendroExtractor().extract(mosaic)
+    merged, duplicates = merge_catalogs([catalog, icrs_catalog], radius=6 * u.arcsec)
+    assert len(merged) + len(duplicates) == len(catalog) + len(icrs_catalog)
+    assert merged['sky_centroid'].frame.name == 'icrs'

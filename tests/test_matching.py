@@ -6,7 +6,8 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 
-from lotss_tools.matching import catalog_coordinates, match_one_to_one, recall_precision
+from lotss_tools.crossmatch import match_one_to_one, recall_precision
+from lotss_tools.schema import catalog_coordinates
 
 
 def offsets(ra_arcsec, dec_arcsec=None):
@@ -46,5 +47,5 @@ def test_tables_and_scores():
     assert recall == pytest.approx(1 / 3) and precision == pytest.approx(1 / 2)
     assert match_one_to_one(a[:0], b)[0].size == 0
     assert np.isnan(recall_precision(a[:0], b)[1])
-    with pytest.raises(ValueError, match='ra/dec'):
+    with pytest.raises(ValueError, match='no positions'):
         catalog_coordinates(QTable({'flux': [1.0]}))

@@ -44,7 +44,7 @@ class BlockingExtractor(DendroExtractor):
         super().__init__(**kwargs)
         self.block_file = str(block_file)
 
-    def extract(self, mosaic):
+    def run(self, mosaic, *, noise=None):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -54,7 +54,7 @@ class BlockingExtractor(DendroExtractor):
             if mosaic.name not in blocked:
                 break
             time.sleep(0.05)
-        return super().extract(mosaic)
+        return super().run(mosaic, noise=noise)
 
 
 class ExitingExtractor(DendroExtractor):
@@ -64,11 +64,11 @@ class ExitingExtractor(DendroExtractor):
         super().__init__(**kwargs)
         self.sentinel, self.victim = str(sentinel), victim
 
-    def extract(self, mosaic):
+    def run(self, mosaic, *, noise=None):
         if mosaic.name == self.victim and not os.path.exists(self.sentinel):
             Path(self.sentinel).write_text('the worker was killed here\n')
             os._exit(1)
-        return super().extract(mosaic)
+        return super().run(mosaic, noise=noise)
 
 
 def _sky(n, rng, half_x, half_y, spacing=30.0):
@@ -172,7 +172,7 @@ def test_manifest_records_scores_time_memory_and_parameters(field, uninterrupted
     assert (table['precision'] > 0.8).all()
     assert (table['n_reference'] >= 8).all()
     assert (table['n_kept'] + table['n_rejected'] == table['n_detected']).all()
-    assert (table['time'] > 0 * u.s).all() and (table['peak_memory'] > 0 * u.MiB).all()
+    assert (table['time'] > 0 * u.s).all() and (table['worker_max_rss'] > 0 * u.MiB).all()
     assert (table['error'] == '').all()
     for row in table:
         kept = QTable.read(uninterrupted.output_dir / row['catalog'])
@@ -181,7 +181,9 @@ def test_manifest_records_scores_time_memory_and_parameters(field, uninterrupted
     parameters = records['field_00']['parameters']
     assert parameters['extractor']['class'] == 'tests.test_survey.BlockingExtractor'
     assert parameters['reference']['file'] == str(Path(field.truth_path).resolve())
-    assert 'CrossMatcher(radius=12 arcsec' in parameters['matcher']['repr']
+    assert parameters['matcher']['radius'] == '6.0 arcsec'           # MATCH_RADIUS
+    assert parameters['extractor']['block_file'] == field.block_file
+    assert parameters['extractor']['box_size'] == 25 and 'n_jobs' not in parameters['extractor']
     summary = uninterrupted.summary[0]
     assert summary['n_done'] == 6 and summary['n_failed'] == 0
     assert np.isclose(summary['precision_mean'], np.mean(table['precision']))
@@ -295,11 +297,11 @@ def test_synchronous_run_equals_the_cluster_run(field, uninterrupted, tmp_path):
     assert np.array_equal(result.manifest['precision'], uninterrupted.manifest['precision'])
 
 
-def test_large_mosaic_in_tiles_reports_each_source_once(field, client, tmp_path):
+def test_large_mosaic_in_tiles_reports_each_source_once(field, tmp_path):
     mosaic, truth = simulate_mosaic((512, 512), seed=7, center=CENTER, sources=field.sources,
                                     holes=False, blank_edges=False)
     path = mosaic.write(tmp_path / 'big.fits')
-    result = run_survey([path], tmp_path / 'out', client=client, tile_size=300, tile_overlap=64,
+    result = run_survey([path], tmp_path / 'out', client='synchronous', tile_size=300,
                         reference=field.sources)
     row = result.manifest[0]
     assert row['status'] == 'done' and row['n_tiles'] == 4
@@ -316,6 +318,25 @@ def test_large_mosaic_in_tiles_reports_each_source_once(field, client, tmp_path)
     rows = np.array([found[0] for found in nearest])
     assert np.abs(catalog['x'][rows] - inside['x']).max() < 1
     assert np.abs(catalog['y'][rows] - inside['y']).max() < 1
+
+
+def test_survey_tiles_through_the_extractor(tmp_path):
+    """One tiling path: run_survey(tile_size=T) gives DendroExtractor(tile_size=T)'s catalogue."""
+    mosaic, _ = simulate_mosaic((512, 512), seed=11)
+    path = mosaic.write(tmp_path / 'tiled.fits')
+    result = run_survey([path], tmp_path / 'out', client='synchronous', tile_size=200)
+    direct = CatalogCleaner().clean(DendroExtractor(tile_size=200).extract(mosaic))[0]
+    survey = QTable.read(tmp_path / 'out' / result.manifest['catalog'][0])
+    assert result.manifest['n_tiles'][0] == 9 and len(survey) == len(direct) > 20
+    for name in ('x', 'y', 'total_flux', 'peak_flux', 'tile'):        # ECSV keeps 15 digits
+        np.testing.assert_allclose(np.asarray(survey[name]), np.asarray(direct[name]),
+                                   rtol=1e-12, err_msg=name)
+    # The extractor's other settings are kept; the tile size is the survey's.
+    custom = run_survey([path], tmp_path / 'custom', client='synchronous', tile_size=200,
+                        extractor=DendroExtractor(min_npix=12, tile_overlap=40))
+    parameters = Manifest.load(custom.paths['manifest']).records['tiled']['parameters']
+    assert (parameters['extractor']['tile_size'], parameters['extractor']['min_npix'],
+            parameters['extractor']['tile_overlap']) == (200, 12, 40)
 
 
 def test_other_parameters_are_processed_again(field, tmp_path):
@@ -361,11 +382,11 @@ def test_bad_arguments_are_named(field, tmp_path):
         find_mosaics([field.paths[0], copy / 'field_00.fits'])
     with pytest.raises(TypeError, match='client must be'):
         run_survey(field.paths[:1], tmp_path, client=3)
-    with pytest.raises(TypeError, match=r'extractor must have a method extract\(\)'):
+    with pytest.raises(TypeError, match=r'extractor must have a method run\(\)'):
         run_survey(field.paths[:1], tmp_path, extractor='dendrogram', client='synchronous')
     with pytest.raises(ValueError, match='tile_size'):
-        run_survey(field.paths[:1], tmp_path, tile_size=100, client='synchronous')
-    with pytest.raises(ValueError, match='reference: .*neither sky_centroid nor ra/dec'):
+        run_survey(field.paths[:1], tmp_path, tile_size=50, client='synchronous')
+    with pytest.raises(ValueError, match='reference: .*no positions'):
         run_survey(field.paths[:1], tmp_path, reference=QTable({'flux': [1.0]}),
                    client='synchronous')
     (tmp_path / 'bad' / 'manifest.json').parent.mkdir()

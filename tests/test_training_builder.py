@@ -199,13 +199,13 @@ def test_confidence_labels_and_keep_only_both(bright_field):
 def test_write_read_round_trip(tmp_path, bright_field):
     mosaic, truth = bright_field
     builder = TrainingSetBuilder(**SMALL, keep_labels=('both', 'catalog_only'))
-    with pytest.raises(RuntimeError, match='build'):
-        builder.write(tmp_path / 'nothing')
     built = builder.build(mosaic, truth[:-3], truth[2:])
-    npz_path, boxes_path = builder.write(tmp_path / 'set')
+    assert repr(builder) == repr(TrainingSetBuilder(**SMALL, keep_labels=('both', 'catalog_only')))
+    assert 'training_set' not in vars(builder)                # build keeps nothing
+    npz_path, boxes_path = built.write(tmp_path / 'set')
     assert npz_path.name == 'set.npz' and boxes_path.name == 'set.boxes.ecsv'
     with pytest.raises(FileExistsError):
-        builder.write(tmp_path / 'set.npz')
+        built.write(tmp_path / 'set.npz')
     loaded = TrainingSetBuilder.read(tmp_path / 'set.npz')
     assert isinstance(loaded, TrainingSet)
     assert loaded.patches.dtype == np.float32

@@ -15,7 +15,9 @@ from lotss_tools.stats import cone_area, is_unresolved, source_counts
 from lotss_tools.visualization import (plot_completeness, plot_flux_distribution,
                                        plot_flux_size, plot_major_minor, plot_mosaic,
                                        plot_rejection_radius, plot_resolved_envelope,
-                                       plot_source_counts, plot_threshold_diagnostic)
+                                       plot_source_counts, plot_threshold_diagnostic,
+                                       plot_training_patch)
+from lotss_tools.training import TrainingSetBuilder
 
 from .catalog_fixtures import *  # noqa: F401,F403
 from .vizier_server import SAMPLE_CENTER
@@ -36,7 +38,7 @@ def simulated():
 
 @pytest.fixture
 def dr2_with_codes(local_vizier):
-    """A DR2 query answered by the local VizieR: has s_code, local_rms and provenance."""
+    """A DR2 query answered by the local VizieR: has s_code, island_rms and provenance."""
     return get_lotss_dr2(SAMPLE_CENTER, 25 * u.arcmin)
 
 
@@ -58,11 +60,13 @@ def render(ax, tmp_path, name):
 def test_every_plot_renders_to_png(tmp_path, sample, simulated):
     mosaic, truth = simulated
     result = CrossMatcher(6 * u.arcsec).match(truth[truth['snr'] > 5], truth)
+    training_set = TrainingSetBuilder(patch_size=96, patch_shift=80, origin_offset=0).build(
+        mosaic, truth)
     calls = {
         'plot_mosaic': lambda ax: plot_mosaic(mosaic, catalog=truth),
         'plot_threshold_diagnostic': lambda ax: plot_threshold_diagnostic(
             mosaic.research_thresholds(), ax=ax),
-        'plot_rejection_radius': lambda ax: plot_rejection_radius(ax, CatalogCleaner()),
+        'plot_rejection_radius': lambda ax: plot_rejection_radius(CatalogCleaner(), ax),
         'plot_completeness': lambda ax: plot_completeness(result, ax, bins=4),
         'plot_flux_distribution': lambda ax: plot_flux_distribution(sample, ax),
         'plot_flux_size': lambda ax: plot_flux_size(sample, ax),
@@ -70,6 +74,7 @@ def test_every_plot_renders_to_png(tmp_path, sample, simulated):
         'plot_resolved_envelope': lambda ax: plot_resolved_envelope(sample, ax, rms=RMS),
         'plot_source_counts': lambda ax: plot_source_counts(sample, ax,
                                                             area=cone_area(0.52 * u.deg)),
+        'plot_training_patch': lambda ax: plot_training_patch(training_set, 0, ax),
     }
     plot_names = {name for name in visualization.__all__ if name.startswith('plot_')}
     assert plot_names == set(calls)
@@ -80,11 +85,15 @@ def test_every_plot_renders_to_png(tmp_path, sample, simulated):
         render(drawn, tmp_path, name)
 
 
-def test_reexports_are_the_original_functions():
-    from lotss_tools.cleaning import plot_rejection_radius as cleaning_plot
-    from lotss_tools.crossmatch import plot_completeness as crossmatch_plot
-    assert visualization.plot_rejection_radius is cleaning_plot
-    assert visualization.plot_completeness is crossmatch_plot
+def test_plot_methods_delegate_to_visualization(simulated):
+    """Plot methods of core classes draw with the visualization functions."""
+    mosaic, truth = simulated
+    result = CrossMatcher().match(truth[truth['snr'] > 5], truth)
+    ax = result.plot_completeness(bins=3)
+    assert ax.get_ylabel() == 'fraction matched'
+    training_set = TrainingSetBuilder(patch_size=96, patch_shift=80, origin_offset=0).build(
+        mosaic, truth)
+    assert training_set.plot_patch(1).get_title().startswith('patch 1')
 
 
 def test_mosaic_plot_overlays_each_catalogue(simulated):

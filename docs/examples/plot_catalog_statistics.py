@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from astropy.coordinates import SkyCoord
 from astropy.table import vstack
 
-from lotss_tools import CatalogCleaner, DendroExtractor
+from lotss_tools import Pipeline
 from lotss_tools.catalogs import get_lotss_dr2, sample_catalog_path
 from lotss_tools.simulate import simulate_mosaic
 from lotss_tools.stats import (catalog_summary, cone_area, is_unresolved, s_code_fractions,
@@ -42,7 +42,7 @@ dr2['unresolved'] = is_unresolved(dr2, rms=rms).filled(False)
 # The extracted catalogue of a simulated LoTSS-like mosaic, cleaned of the
 # artifacts around its bright sources; the mosaic gives the area.
 mosaic, truth = simulate_mosaic((2048, 2048), seed=8)
-extracted, _ = CatalogCleaner().clean(DendroExtractor().extract(mosaic))
+extracted = Pipeline().run(mosaic).kept
 
 summary = vstack([catalog_summary(dr2, area, rms=rms), catalog_summary(extracted, mosaic)],
                  metadata_conflicts='silent')

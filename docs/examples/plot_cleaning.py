@@ -13,16 +13,16 @@ source over the image.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lotss_tools import DendroExtractor
+from lotss_tools import Pipeline
 from lotss_tools.cleaning import (CatalogCleaner, classify_detections, cleaning_regions,
-                                  cleaning_scores, plot_rejection_radius)
+                                  cleaning_scores)
 from lotss_tools.simulate import simulate_mosaic
-from lotss_tools.visualization import plot_mosaic
+from lotss_tools.visualization import plot_mosaic, plot_rejection_radius
 
 mosaic, truth = simulate_mosaic((2048, 2048), seed=2)
-catalog = DendroExtractor().extract(mosaic)
-cleaner = CatalogCleaner()
-kept, rejected = cleaner.clean(catalog)
+pipeline = Pipeline()                 # DendroExtractor(), then CatalogCleaner()
+run = pipeline.run(mosaic)
+catalog, kept, rejected, cleaner = run.catalog, run.kept, run.rejected, pipeline.cleaner
 print(f'{len(catalog)} detections: {len(kept)} kept, {len(rejected)} rejected')
 for reason, count in zip(*np.unique(rejected['reason'], return_counts=True)):
     print(f'  {reason}: {count}')
@@ -53,8 +53,8 @@ ax.set_title(f'default cleaner around a {parent["total_flux"]:.0f} source')
 # research curves: artifacts of a 100 mJy source reach about two arcminutes.
 # Each point is one rejected source, at the flux of the source that rejected
 # it and its distance from it.
-ax = plot_rejection_radius(radius=cleaner, label='default', catalog=catalog, rejected=rejected)
-plot_rejection_radius(ax, CatalogCleaner.research_2023(), label='research 2023', ls='--')
-plot_rejection_radius(ax, CatalogCleaner.research_2024(), label='research 2024', ls=':')
+ax = plot_rejection_radius(cleaner, label='default', catalog=catalog, rejected=rejected)
+plot_rejection_radius(CatalogCleaner.research_2023(), ax, label='research 2023', ls='--')
+plot_rejection_radius(CatalogCleaner.research_2024(), ax, label='research 2024', ls=':')
 ax.set_xlim(0.1, 1e4)
 plt.show()

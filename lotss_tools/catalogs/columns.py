@@ -3,7 +3,8 @@
 A `CatalogSpec` names a VizieR table, the columns to ask for, and for every
 column of the package's schema (`lotss_tools.schema`) the source columns it
 can come from, in order of preference, with the unit to assume when a file
-gives none. `normalise_catalog` turns a VizieR answer, or a pinned file with
+gives none (the spellings are those of `lotss_tools.schema.SURVEY_COLUMN_NAMES`,
+the package's one table of survey names). `normalise_catalog` turns a VizieR answer, or a pinned file with
 either VizieR's labels or the survey's own release names, into a `QTable`
 with the package's names and units, so a reference catalogue goes straight
 into the matcher next to a `DendroExtractor` catalogue.
@@ -29,7 +30,7 @@ package column     VizieR label  release name     unit
 ``dc_major_fwhm``  ``DCMaj``     ``DC_Maj``       arcsec (deconvolved)
 ``dc_minor_fwhm``  ``DCMin``     ``DC_Min``       arcsec (deconvolved)
 ``pa``             ``PA``        ``PA``           deg east of north
-``local_rms``      ``Islrms``    ``Isl_rms``      mJy / beam
+``island_rms``     ``Islrms``    ``Isl_rms``      mJy / beam
 ``s_code``         ``SCode``     ``S_Code``       S, C or M
 ``mosaic_id``      ``Mosaic``    ``Mosaic_ID``
 =================  ============  ===============  =========================
@@ -43,6 +44,8 @@ import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
+
+from ..schema import SURVEY_COLUMN_NAMES
 
 __all__ = ['CatalogColumn', 'CatalogSpec', 'LOTSS_DR2', 'ALLWISE', 'DESI_LEGACY_NORTH',
            'CATALOG_SPECS', 'normalise_catalog', 'empty_catalog']
@@ -113,49 +116,58 @@ class CatalogSpec:
 
 _MJY_BEAM = u.mJy / u.beam
 
+
+def _spellings(name, *extra):
+    """The survey spellings of a package column (`lotss_tools.schema.SURVEY_COLUMN_NAMES`)."""
+    return tuple(alias for alias, package in SURVEY_COLUMN_NAMES.items() if package == name) + extra
+
+
 LOTSS_DR2 = CatalogSpec(
     name='lotss-dr2',
     vizier_id='J/A+A/659/A1/catalog',
     title='LoTSS DR2 source catalogue (Shimwell et al. 2022, A&A 659, A1)',
     columns=(
-        CatalogColumn('source_name', ('Source', 'Source_Name'), None,
+        CatalogColumn('source_name', _spellings('source_name'), None,
                       'ILTJhhmmss.ss+ddmmss.s name of the PyBDSF source'),
-        CatalogColumn('ra', ('RAJ2000', 'RAdeg', 'RA', '_RAJ2000'), u.deg,
+        CatalogColumn('ra', _spellings('ra'), u.deg,
                       'right ascension (J2000/ICRS) of the source', required=True),
-        CatalogColumn('dec', ('DEJ2000', 'DEdeg', 'DEC', '_DEJ2000'), u.deg,
+        CatalogColumn('dec', _spellings('dec'), u.deg,
                       'declination (J2000/ICRS) of the source', required=True),
-        CatalogColumn('ra_err', ('e_RAJ2000', 'e_RAdeg', 'E_RA'), u.arcsec,
+        CatalogColumn('ra_err', _spellings('ra_err'), u.arcsec,
                       '1-sigma fitting error of ra'),
-        CatalogColumn('dec_err', ('e_DEJ2000', 'e_DEdeg', 'E_DEC'), u.arcsec,
+        CatalogColumn('dec_err', _spellings('dec_err'), u.arcsec,
                       '1-sigma fitting error of dec'),
-        CatalogColumn('total_flux', ('SpeakTot', 'Total_flux'), u.mJy,
+        CatalogColumn('total_flux', _spellings('total_flux'), u.mJy,
                       'integrated 144 MHz flux density (PyBDSF Gaussian fit)'),
-        CatalogColumn('total_flux_err', ('e_SpeakTot', 'E_Total_flux'), u.mJy,
+        CatalogColumn('total_flux_err', _spellings('total_flux_err'), u.mJy,
                       '1-sigma error of total_flux'),
-        CatalogColumn('peak_flux', ('Speak', 'Peak_flux'), _MJY_BEAM,
+        CatalogColumn('peak_flux', _spellings('peak_flux'), _MJY_BEAM,
                       'peak 144 MHz brightness'),
-        CatalogColumn('peak_flux_err', ('e_Speak', 'E_Peak_flux'), _MJY_BEAM,
+        CatalogColumn('peak_flux_err', _spellings('peak_flux_err'), _MJY_BEAM,
                       '1-sigma error of peak_flux'),
-        CatalogColumn('major_fwhm', ('Maj',), u.arcsec,
+        CatalogColumn('major_fwhm', _spellings('major_fwhm'), u.arcsec,
                       'major-axis FWHM including the 6 arcsec beam'),
-        CatalogColumn('major_fwhm_err', ('e_Maj', 'E_Maj'), u.arcsec,
+        CatalogColumn('major_fwhm_err', _spellings('major_fwhm_err'), u.arcsec,
                       '1-sigma error of major_fwhm'),
-        CatalogColumn('minor_fwhm', ('Min',), u.arcsec,
+        CatalogColumn('minor_fwhm', _spellings('minor_fwhm'), u.arcsec,
                       'minor-axis FWHM including the 6 arcsec beam'),
-        CatalogColumn('minor_fwhm_err', ('e_Min', 'E_Min'), u.arcsec,
+        CatalogColumn('minor_fwhm_err', _spellings('minor_fwhm_err'), u.arcsec,
                       '1-sigma error of minor_fwhm'),
-        CatalogColumn('dc_major_fwhm', ('DCMaj', 'DC_Maj'), u.arcsec,
+        CatalogColumn('dc_major_fwhm', _spellings('dc_major_fwhm'), u.arcsec,
                       'major-axis FWHM deconvolved from the beam'),
-        CatalogColumn('dc_minor_fwhm', ('DCMin', 'DC_Min'), u.arcsec,
+        CatalogColumn('dc_minor_fwhm', _spellings('dc_minor_fwhm'), u.arcsec,
                       'minor-axis FWHM deconvolved from the beam'),
-        CatalogColumn('pa', ('PA',), u.deg, 'position angle of the major axis, east of north'),
-        CatalogColumn('pa_err', ('e_PA', 'E_PA'), u.deg, '1-sigma error of pa'),
-        CatalogColumn('local_rms', ('Islrms', 'Isl_rms'), _MJY_BEAM,
-                      'average background rms of the PyBDSF island'),
-        CatalogColumn('s_code', ('SCode', 'S_Code'), None,
+        CatalogColumn('pa', _spellings('pa'), u.deg,
+                      'position angle of the major axis, east of north'),
+        CatalogColumn('pa_err', _spellings('pa_err'), u.deg, '1-sigma error of pa'),
+        # 'local_rms' only in tables cached before the column was renamed.
+        CatalogColumn('island_rms', _spellings('island_rms', 'local_rms'), _MJY_BEAM,
+                      'average background rms of the PyBDSF island (Isl_rms; not the '
+                      'local_rms of an extracted catalogue)'),
+        CatalogColumn('s_code', _spellings('s_code'), None,
                       'PyBDSF structure code: S single Gaussian, C single Gaussian in a '
                       'shared island, M several Gaussians'),
-        CatalogColumn('mosaic_id', ('Mosaic', 'Mosaic_ID'), None,
+        CatalogColumn('mosaic_id', _spellings('mosaic_id'), None,
                       'name of the DR2 mosaic the source was catalogued from'),
     ),
     query_columns=('Source', 'RAJ2000', 'DEJ2000', 'e_RAdeg', 'e_DEdeg', 'Speak', 'e_Speak',

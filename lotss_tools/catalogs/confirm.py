@@ -9,7 +9,7 @@ another survey sees:
 * flag 2: otherwise, a DESI Legacy source and an AllWISE source that match
   each other within 1 arcsec, the pair (at the DESI position) within
   6 arcsec. Pairs are formed one-to-one with
-  `~lotss_tools.matching.match_one_to_one`, so an AllWISE source shared by
+  `~lotss_tools.crossmatch.match_one_to_one`, so an AllWISE source shared by
   two DESI objects confirms only through its best partner;
 * flag 0: no counterpart (in a merged catalogue, flag 0 also marks the
   sources that were kept directly).
@@ -31,15 +31,17 @@ from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 from regions import CircleSkyRegion
 
+from ..crossmatch.assignment import match_one_to_one
 from ..exceptions import SkippedStepWarning
-from ..matching import catalog_coordinates, match_one_to_one
+from ..footprint import random_positions
 from ..mosaic import Mosaic
 from ..neighbours import pairs_within
+from ..schema import catalog_coordinates
 from .cache import load_catalog
 from .columns import ALLWISE, DESI_LEGACY_NORTH, normalise_catalog
 from .xmatch import xmatch_counterparts
 
-__all__ = ['confirm', 'DEFAULT_CONFIRM_RADII', 'random_positions']
+__all__ = ['confirm', 'DEFAULT_CONFIRM_RADII']
 
 #: Radii of the 2024 research.
 DEFAULT_CONFIRM_RADII = {
@@ -76,39 +78,6 @@ def _flags(positions, allwise, desi, radii):
     flag1 = np.isfinite(allwise_sep) | np.isfinite(desi_sep)
     flag = np.where(flag1, 1, np.where(np.isfinite(pair_sep), 2, 0))
     return flag, allwise_sep, desi_sep, pair_sep
-
-
-def random_positions(area, n, rng):
-    """``n`` positions uniform on the sky inside a cone or a mosaic footprint.
-
-    Parameters
-    ----------
-    area : `~lotss_tools.Mosaic` or `regions.CircleSkyRegion`
-    n : int
-    rng : `numpy.random.Generator`
-
-    Returns
-    -------
-    positions : `~astropy.coordinates.SkyCoord`
-    """
-    if isinstance(area, Mosaic):
-        footprint = area.footprint
-        ny, nx = footprint.shape
-        xs, ys = [], []
-        count = 0
-        while count < n:
-            x = rng.uniform(-0.5, nx - 0.5, 2 * (n - count) + 16)
-            y = rng.uniform(-0.5, ny - 0.5, x.size)
-            keep = footprint[np.round(y).astype(int).clip(0, ny - 1),
-                             np.round(x).astype(int).clip(0, nx - 1)]
-            xs.append(x[keep])
-            ys.append(y[keep])
-            count += keep.sum()
-        x, y = np.concatenate(xs)[:n], np.concatenate(ys)[:n]
-        return area.wcs.pixel_to_world(x, y)
-    center, radius = area.center.icrs, u.Quantity(area.radius, u.rad)
-    separation = np.arccos(rng.uniform(np.cos(radius.value), 1.0, n)) * u.rad
-    return center.directional_offset_by(rng.uniform(0, 360, n) * u.deg, separation)
 
 
 def _default_area(positions, references, margin):
@@ -236,7 +205,7 @@ def confirm(rejected, references, radii=None, *, area=None, n_trials=10, n_rando
                                          if hasattr(v, 'colnames')}, margin)
     rng = np.random.default_rng(seed)
     n_random = max(len(rejected), 1000) if n_random is None else int(n_random)
-    trials = ([random_positions(area, n_random, rng) for _ in range(n_trials)]
+    trials = ([random_positions(area, n_random, seed=rng) for _ in range(n_trials)]
               if area is not None else [])
     every = [positions.icrs] + [trial.icrs for trial in trials]
     everything = SkyCoord(np.concatenate([c.ra.deg for c in every]),

@@ -16,7 +16,7 @@ def sample_catalog_path():
     1,348 real DR2 sources within 0.5 deg of RA 200.02 deg, Dec +44.99 deg,
     read from the sky model in the public test resources of the LOFAR Local
     Sky Model Tool with `~lotss_tools.catalogs.read_skymodel`. It has the
-    package's columns and a provenance with its SHA-256; ``local_rms``, the
+    package's columns and a provenance with its SHA-256; ``island_rms``, the
     errors, ``s_code`` and ``mosaic_id`` are not in a sky model and are
     empty. Use it for offline examples and tests, not for science.
 
@@ -64,7 +64,7 @@ def get_lotss_dr2(target, radius=None, *, cache=True, refresh=False, timeout=Non
         ``peak_flux`` (mJy/beam), ``major_fwhm``, ``minor_fwhm`` (arcsec,
         including the beam, like `~lotss_tools.DendroExtractor` output),
         ``dc_major_fwhm``, ``dc_minor_fwhm`` (deconvolved), ``pa`` (deg east
-        of north), ``local_rms`` (mJy/beam), ``s_code``, ``mosaic_id`` and
+        of north), ``island_rms`` (mJy/beam), ``s_code``, ``mosaic_id`` and
         the errors ``ra_err``, ``dec_err``, ``total_flux_err``,
         ``peak_flux_err``, ``major_fwhm_err``, ``minor_fwhm_err``,
         ``pa_err``. ``meta['provenance']`` records the query and the

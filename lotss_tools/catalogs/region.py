@@ -4,8 +4,9 @@ import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from ..matching import catalog_coordinates
+from ..footprint import Footprint
 from ..mosaic import Mosaic
+from ..schema import catalog_coordinates
 
 __all__ = ['query_cone', 'mosaic_cone', 'select_region']
 
@@ -91,12 +92,5 @@ def select_region(table, center, radius, mosaic=None):
     if radius is not None:
         keep &= coords.separation(center) <= radius
     if mosaic is not None:
-        x, y = mosaic.wcs.world_to_pixel(coords)
-        ix = np.round(np.nan_to_num(x, nan=-1)).astype(int)
-        iy = np.round(np.nan_to_num(y, nan=-1)).astype(int)
-        ny, nx = mosaic.shape
-        inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
-        footprint = np.zeros(len(table), bool)
-        footprint[inside] = mosaic.footprint[iy[inside], ix[inside]]
-        keep &= footprint
+        keep &= Footprint.from_image(mosaic).contains(coords)
     return table[keep]

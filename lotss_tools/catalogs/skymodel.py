@@ -44,7 +44,7 @@ def read_skymodel(path, *, beam=6 * u.arcsec):
     -------
     catalog : `~astropy.table.QTable`
         The columns of `~lotss_tools.catalogs.LOTSS_DR2`; those a sky model
-        does not hold (errors, ``local_rms``, ``s_code``, ``mosaic_id``) are
+        does not hold (errors, ``island_rms``, ``s_code``, ``mosaic_id``) are
         NaN or empty.
     """
     path = Path(path)

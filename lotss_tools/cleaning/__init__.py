@@ -3,7 +3,8 @@
 `CatalogCleaner` splits a catalogue into kept and rejected sources (nothing
 is lost: the rejected table says why and because of which source),
 `rejection_radius` is the research model of how far a bright source's
-artifacts reach, and `CatalogCleaner.merge` combines the catalogues of
+artifacts reach (drawn by `~lotss_tools.visualization.plot_rejection_radius`),
+and `CatalogCleaner.merge` combines the catalogues of
 overlapping tiles or mosaics so that each source appears once.
 """
 

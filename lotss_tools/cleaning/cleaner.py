@@ -1,19 +1,20 @@
 """`CatalogCleaner`: artifact and duplicate removal that keeps what it rejects."""
 
 import functools
-import logging
+import warnings
 
 import numpy as np
 from astropy import units as u
 
+from .._params import ParamsMixin
+from ..exceptions import SkippedStepWarning
+from ..radii import DUPLICATE_RADIUS, MERGE_RADIUS
 from ._catalog import has_columns, positions, quantity, source_ids
 from .merge import merge_catalogs
 from .radius import rejection_radius as research_radius
 from .suppression import reach_pairs, suppress_in_order
 
 __all__ = ['CatalogCleaner', 'REJECTION_REASONS']
-
-log = logging.getLogger(__name__)
 
 #: Values of the ``reason`` column of rejected sources, and their meaning.
 REJECTION_REASONS = {
@@ -55,7 +56,7 @@ def _flux_or_none(value, name):
     return value.to(u.mJy)
 
 
-class CatalogCleaner:
+class CatalogCleaner(ParamsMixin):
     """Remove artifacts and duplicates from a source catalogue, keeping what it rejects.
 
     Each source is tested, in this order: non-finite flux (``invalid_flux``),
@@ -120,7 +121,7 @@ class CatalogCleaner:
     ``total_flux``; any flux and angle units work. The shape and surface
     brightness tests need ``major_fwhm`` and ``minor_fwhm`` (the eccentricity
     test falls back to an ``eccentricity`` column): when they are absent the
-    test is skipped with a logged warning and listed in the output
+    test is skipped with a `~lotss_tools.exceptions.SkippedStepWarning` and listed in the output
     ``meta['skipped_tests']`` (without ``major_fwhm``, ``minor_fwhm`` and
     ``pa`` the radial streak test cannot pass, so the default cleaner then
     rejects no ``near_bright`` source); a missing position or flux column raises
@@ -141,7 +142,7 @@ class CatalogCleaner:
     ([1, 3], ['near_bright'], [1])
     """
 
-    def __init__(self, duplicate_radius=2 * u.arcsec, faint_limit=None,
+    def __init__(self, duplicate_radius=DUPLICATE_RADIUS, faint_limit=None,
                  rejection_radius=default_radius, max_eccentricity=None, drop_zero_size=True, *,
                  faint_fraction=0.5, min_surface_brightness=None, min_flux=None,
                  radial_tolerance=20 * u.deg, radial_axis_ratio=1.5):
@@ -207,19 +208,6 @@ class CatalogCleaner:
                    max_eccentricity=None, drop_zero_size=True, faint_fraction=0.05,
                    min_surface_brightness=1.2e-2 * u.mJy / u.arcsec ** 2, min_flux=min_flux,
                    radial_tolerance=None)
-
-    def __repr__(self):
-        radius = self.rejection_radius
-        if isinstance(radius, functools.partial):
-            args = ', '.join(f'{k}={v}' for k, v in radius.keywords.items())
-            radius = f'{radius.func.__name__}({args})'
-        return (f'CatalogCleaner(duplicate_radius={self.duplicate_radius}, '
-                f'faint_limit={self.faint_limit}, rejection_radius={radius}, '
-                f'max_eccentricity={self.max_eccentricity}, drop_zero_size={self.drop_zero_size}, '
-                f'faint_fraction={self.faint_fraction}, '
-                f'min_surface_brightness={self.min_surface_brightness}, min_flux={self.min_flux}, '
-                f'radial_tolerance={self.radial_tolerance}, '
-                f'radial_axis_ratio={self.radial_axis_ratio})')
 
     # ----------------------------------------------------------- per source
     def _source_tests(self, catalog, flux, reason, skipped):
@@ -352,8 +340,8 @@ class CatalogCleaner:
         self._source_tests(catalog, flux, reason, skipped)
         shape = self._shape(catalog, skipped)
         if skipped:
-            log.warning('CatalogCleaner: tests skipped for lack of major_fwhm/minor_fwhm '
-                        'columns: %s', ', '.join(skipped))
+            warnings.warn('CatalogCleaner: tests skipped for lack of major_fwhm/minor_fwhm '
+                          f'columns: {", ".join(skipped)}', SkippedStepWarning)
         candidates = np.flatnonzero(reason == '')
         if candidates.size > 1:
             rows, by, code = self._suppress(coords, flux, shape, candidates)
@@ -362,7 +350,7 @@ class CatalogCleaner:
             rejected_by[rows] = ids[by]
         return self._split(catalog, reason, rejected_by, skipped)
 
-    def merge(self, catalogs, footprints=None, *, radius=6 * u.arcsec):
+    def merge(self, catalogs, footprints=None, *, radius=MERGE_RADIUS):
         """Combine catalogues of overlapping tiles or mosaics, each source once.
 
         The copy of a source farthest from its image's edge (with

@@ -1,7 +1,7 @@
 """Merging the catalogues of overlapping tiles or mosaics, each source once.
 
 Copies of one physical source in two catalogues are found with the package's
-optimal one-to-one matcher (`lotss_tools.matching.match_one_to_one`, per pair
+optimal one-to-one matcher (`lotss_tools.crossmatch.match_one_to_one`, per pair
 of catalogues that overlap), so a source never stands for two neighbours of
 the other catalogue. The copies are then ranked, best first: farthest from
 the edge of its image's valid footprint (NaN blanks and borders) when
@@ -17,8 +17,10 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from ..matching import match_one_to_one
+from ..crossmatch.assignment import match_one_to_one
 from ..neighbours import SkyTree
+from ..radii import MERGE_RADIUS
+from ..schema import as_icrs
 from ._catalog import MissingColumnError, positions, quantity, source_ids
 from .suppression import suppress_in_order
 
@@ -110,7 +112,7 @@ def _copy_pairs(coords, origin, radius):
     return tuple(np.concatenate(p) for p in zip(*pairs))
 
 
-def merge_catalogs(catalogs, footprints=None, *, radius=6 * u.arcsec):
+def merge_catalogs(catalogs, footprints=None, *, radius=MERGE_RADIUS):
     """Combine the catalogues of overlapping images so that each source appears once.
 
     Parameters
@@ -125,20 +127,22 @@ def merge_catalogs(catalogs, footprints=None, *, radius=6 * u.arcsec):
         when present); without, the copy with the lowest ``local_rms``.
         Remaining ties go to the earlier catalogue.
     radius : `~astropy.units.Quantity`
-        Largest separation of two copies of one source (default: the 6
-        arcsec LoTSS beam, as in the 2024 research).
+        Largest separation of two copies of one source (default
+        `~lotss_tools.radii.MERGE_RADIUS`: the 6 arcsec LoTSS beam, as in
+        the 2024 research).
 
     Returns
     -------
     merged : `~astropy.table.QTable`
         The kept rows of all catalogues, with a ``catalog`` column (index
-        of the input catalogue).
+        of the input catalogue); ``sky_centroid`` columns are converted to
+        ICRS, so catalogues from mosaics in other frames (FK5) merge.
     rejected : `~astropy.table.QTable`
         The other copies, with ``catalog``, ``reason`` (``overlap_duplicate``),
         ``rejected_by`` (``id`` of the kept copy) and ``rejected_by_catalog``
         (its catalogue).
     """
-    catalogs = [QTable(c, copy=False) for c in catalogs]
+    catalogs = [_icrs(QTable(c, copy=False)) for c in catalogs]
     if not catalogs:
         raise ValueError('merge needs at least one catalogue.')
     if footprints is not None:
@@ -190,6 +194,14 @@ def merge_catalogs(catalogs, footprints=None, *, radius=6 * u.arcsec):
     rejected['rejected_by'].info.description = 'id of the copy that was kept'
     rejected['rejected_by_catalog'].info.description = 'catalogue of the copy that was kept'
     return merged, rejected
+
+
+def _icrs(catalog):
+    """The catalogue with its ``sky_centroid`` in plain ICRS (a shallow copy when it has one)."""
+    if 'sky_centroid' in catalog.colnames:
+        catalog = catalog.copy(copy_data=False)
+        catalog['sky_centroid'] = as_icrs(catalog['sky_centroid'])
+    return catalog
 
 
 def _concatenate_coords(coords):

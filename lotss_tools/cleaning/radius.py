@@ -1,4 +1,4 @@
-"""The rejection radius around bright sources and a plot of its curve.
+"""The rejection radius around bright sources.
 
 Artifacts of LOFAR images (radial spokes, rings) reach further from brighter
 sources. The research modelled the radius inside which fainter detections
@@ -12,7 +12,7 @@ which is a power law in flux::
 import numpy as np
 from astropy import units as u
 
-__all__ = ['rejection_radius', 'plot_rejection_radius']
+__all__ = ['rejection_radius']
 
 
 def rejection_radius(flux, r1=6 * u.arcsec, flux1=1 * u.mJy, r2=600 * u.arcsec,
@@ -65,70 +65,3 @@ def rejection_radius(flux, r1=6 * u.arcsec, flux1=1 * u.mJy, r2=600 * u.arcsec,
     with np.errstate(invalid='ignore', divide='ignore'):
         radius = a1 * (np.where(flux > 0, flux, 0.0) / f1) ** alpha
     return np.where(np.isfinite(radius), radius, 0.0) * u.arcsec
-
-
-def plot_rejection_radius(ax=None, radius=None, *, flux_range=(0.1 * u.mJy, 10 * u.Jy),
-                          catalog=None, rejected=None, label=None, **kwargs):
-    """Plot a rejection radius against flux, optionally with the rejected sources.
-
-    Parameters
-    ----------
-    ax : `~matplotlib.axes.Axes`, optional
-        Axes to draw into; a new figure if None.
-    radius : callable or `~lotss_tools.cleaning.CatalogCleaner`, optional
-        Flux -> angle function (default `rejection_radius`, the 2023
-        research curve), or a cleaner whose ``rejection_radius`` to draw.
-    flux_range : tuple of `~astropy.units.Quantity`
-        Flux interval of the curve (log-spaced).
-    catalog, rejected : `~astropy.table.Table`, optional
-        A catalogue and the ``rejected`` table of
-        `~lotss_tools.cleaning.CatalogCleaner.clean`: each ``near_bright``
-        rejection is drawn as a point at (flux of the bright source,
-        separation), which lies under the curve.
-    label : str, optional
-        Legend label of the curve.
-    **kwargs
-        Passed to `~matplotlib.axes.Axes.plot` for the curve.
-
-    Returns
-    -------
-    ax : `~matplotlib.axes.Axes`
-
-    Examples
-    --------
-    >>> from lotss_tools.cleaning import plot_rejection_radius, CatalogCleaner
-    >>> ax = plot_rejection_radius(label='2023')
-    >>> ax = plot_rejection_radius(ax, CatalogCleaner.research_2024(), label='2024')
-    >>> ax.get_xscale(), len(ax.lines)
-    ('log', 2)
-    """
-    import matplotlib.pyplot as plt
-
-    from ._catalog import positions, source_ids
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4), layout='constrained')
-    if radius is None:
-        radius = rejection_radius
-    elif hasattr(radius, 'clean'):          # a CatalogCleaner: draw its curve
-        radius = radius.rejection_radius
-    lo, hi = (u.Quantity(f).to_value(u.mJy) for f in flux_range)
-    flux = np.geomspace(lo, hi, 200) * u.mJy
-    ax.plot(flux.value, u.Quantity(radius(flux)).to_value(u.arcsec), label=label, **kwargs)
-    if catalog is not None and rejected is not None and len(rejected):
-        near = rejected[rejected['reason'] == 'near_bright']
-        row_of = {int(i): k for k, i in enumerate(source_ids(catalog))}
-        rows = np.array([row_of[int(i)] for i in near['rejected_by']], int)
-        if rows.size:
-            bright = catalog[rows]
-            sep = positions(near, 'plot_rejection_radius').separation(
-                positions(bright, 'plot_rejection_radius'))
-            ax.scatter(u.Quantity(bright['total_flux']).to_value(u.mJy), sep.arcsec, s=8,
-                       color='C3', label='near_bright rejections', zorder=3)
-    ax.set_xscale('log')
-    ax.set_yscale('log')
-    ax.set_xlabel('flux of the bright source (mJy)')
-    ax.set_ylabel('rejection radius (arcsec)')
-    if label is not None or (rejected is not None and len(rejected)):
-        ax.legend()
-    return ax

@@ -5,18 +5,20 @@ from dataclasses import dataclass
 import numpy as np
 from astropy import units as u
 
-from ..matching import catalog_coordinates, match_one_to_one
+from ..crossmatch.assignment import match_one_to_one
 from ..neighbours import pairs_within
+from ..radii import MATCH_RADIUS
+from ..schema import catalog_coordinates
 from ._catalog import source_ids
 
 __all__ = ['CleaningScores', 'classify_detections', 'cleaning_scores']
 
 
-def classify_detections(catalog, truth, radius=6 * u.arcsec):
+def classify_detections(catalog, truth, radius=MATCH_RADIUS):
     """Label each detection as a true source, an artifact, or neither.
 
     A detection is *true* when the optimal one-to-one match
-    (`~lotss_tools.matching.match_one_to_one`) pairs it with a truth row
+    (`~lotss_tools.crossmatch.match_one_to_one`) pairs it with a truth row
     that is not an artifact; *on an artifact* when it is not true and lies
     within ``radius`` of a truth row with ``artifact=True`` (see
     `~lotss_tools.simulate.simulate_mosaic`).
@@ -80,7 +82,7 @@ class CleaningScores:
                 f'{self.n_true_rejected}/{self.n_true} ({100 * self.true_rejected:.2f}%)')
 
 
-def cleaning_scores(catalog, rejected, truth, radius=6 * u.arcsec):
+def cleaning_scores(catalog, rejected, truth, radius=MATCH_RADIUS):
     """Fractions of artifacts and of true sources that a cleaning rejected.
 
     Parameters

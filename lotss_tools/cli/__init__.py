@@ -7,7 +7,6 @@ reports what it did; there is no science here.
 import logging
 import sys
 
-from ..exceptions import LotssToolsError
 from .parser import build_parser
 
 __all__ = ['main', 'build_parser']
@@ -19,6 +18,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(levelname)s %(name)s: %(message)s')
+    from ..exceptions import LotssToolsError      # not before: --version and --help stay light
     try:
         return args.func(args)
     except (LotssToolsError, FileNotFoundError, FileExistsError, ValueError) as exc:

@@ -1,13 +1,15 @@
-"""The subcommands of ``lotss-tools``: each parses nothing, calls the library, reports."""
+"""The subcommands of ``lotss-tools``: each parses nothing, calls the library, reports.
+
+Every catalogue file is read by `read_catalog`, which turns survey column
+names (``RA``, ``Total_flux``, ``Isl_rms``...) into the package's
+(`lotss_tools.schema.normalise_columns`). Library modules are imported
+inside each subcommand, so the command line starts quickly.
+"""
 
 import logging
 import sys
 import warnings
 from pathlib import Path
-
-from astropy import units as u
-
-from ..exceptions import ThresholdBelowNoiseWarning
 
 __all__ = ['read_catalog', 'load_reference', 'cmd_demo', 'cmd_simulate', 'cmd_info',
            'cmd_extract', 'cmd_training', 'cmd_xmatch', 'cmd_clean', 'cmd_merge', 'cmd_catalog',
@@ -15,18 +17,25 @@ __all__ = ['read_catalog', 'load_reference', 'cmd_demo', 'cmd_simulate', 'cmd_in
 
 
 def read_catalog(path):
-    """Read a catalogue file (any format `lotss_tools.io.write_table` writes), in one line on error."""
+    """Read a catalogue file (any format `lotss_tools.io.write_table` writes) with the
+    package's column names, errors in one line.
+
+    Survey and PyBDSF column names are renamed and unit-less known columns
+    get their schema unit (`lotss_tools.schema.normalise_columns`).
+    """
     from ..io import read_table
+    from ..schema import normalise_columns
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{path}: no such catalogue file.')
     try:
-        return read_table(path)
-    except ValueError:
+        table = read_table(path)
+    except ValueError:        # read_table names the file already
         raise
     except Exception as exc:  # astropy raises many kinds for unreadable files
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f'{path}: cannot read a catalogue from it ({first_line}).') from exc
+    return normalise_columns(table)
 
 
 def cmd_demo(args):
@@ -49,8 +58,11 @@ def cmd_simulate(args):
 
 
 def cmd_info(args):
+    from astropy import units as u
+
     from ..mosaic import Mosaic
     mosaic = Mosaic.read(args.mosaic)
+    from ..exceptions import ThresholdBelowNoiseWarning
     with warnings.catch_warnings():     # said in the report below instead
         warnings.simplefilter('ignore', ThresholdBelowNoiseWarning)
         thresholds = mosaic.research_thresholds()
@@ -91,7 +103,7 @@ def cmd_extract(args):
     write_table(catalog, output, overwrite=args.overwrite)
     print(f'extracted {len(catalog)} sources from {args.mosaic} '
           f'(threshold {extractor.threshold}, min_value {catalog.meta["min_value"]}, '
-          f'min_delta {catalog.meta["min_delta"]}, min_npix {extractor.min_npix_})')
+          f'min_delta {catalog.meta["min_delta"]}, min_npix {catalog.meta["min_npix"]})')
     print(f'wrote {output}')
     return 0
 
@@ -131,12 +143,18 @@ def load_reference(args):
 def cmd_xmatch(args):
     from ..crossmatch import SUMMARY_QUANTITIES, CrossMatcher, chance_match_rate
     from ..mosaic import Mosaic
+    from ..radii import MATCH_RADIUS
     catalog = read_catalog(args.catalog)
     reference = load_reference(args)
-    result = CrossMatcher(radius=args.radius, method=args.method).match(catalog, reference)
+    radius = MATCH_RADIUS if args.radius is None else args.radius
+    mosaic = Mosaic.read(args.mosaic) if args.mosaic is not None else None
+    result = CrossMatcher(radius=radius, method=args.method).match(
+        catalog, reference, footprint=mosaic, min_flux=args.min_flux, min_snr=args.min_snr)
     present = [q for q in SUMMARY_QUANTITIES if q in catalog.colnames and q in reference.colnames]
     summary = result.summary(quantities=present)
-    print(f'{args.catalog} against {args.reference}: {result.n_matched} pairs within {args.radius}')
+    print(f'{args.catalog} against {args.reference}: {result.n_matched} pairs within {radius}')
+    print(f'  recall counts {result.recall_counts}'
+          + ('' if mosaic is not None else ' (give --mosaic to count only those in its footprint)'))
     for name in summary.colnames:
         value = summary[name][0]
         print(f'  {name:<24s} {value:.4g}' if isinstance(value, float) else f'  {name:<24s} {value}')
@@ -146,8 +164,8 @@ def cmd_xmatch(args):
     if args.chance:
         if args.mosaic is None:
             raise ValueError('--chance needs --mosaic: random positions are drawn in its footprint.')
-        rate = chance_match_rate(catalog, reference, Mosaic.read(args.mosaic),
-                                 n_trials=args.chance, radius=args.radius, seed=0)
+        rate = chance_match_rate(catalog, reference, mosaic, n_trials=args.chance,
+                                 radius=radius, seed=0)
         print(f'  chance-match fraction    {rate.mean:.4f} +- {rate.std:.4f} ({args.chance} trials)')
     return 0
 
@@ -182,12 +200,14 @@ def cmd_merge(args):
     from ..cleaning import merge_catalogs
     from ..io import write_table
     from ..mosaic import Mosaic
+    from ..radii import MERGE_RADIUS
     catalogs = [read_catalog(path) for path in args.catalogs]
     footprints = [Mosaic.read(path) for path in args.mosaics] if args.mosaics else None
     if footprints is not None and len(footprints) != len(catalogs):
         raise ValueError(f'give one mosaic per catalogue ({len(catalogs)} catalogues, '
                          f'{len(footprints)} mosaics).')
-    merged, duplicates = merge_catalogs(catalogs, footprints, radius=args.radius)
+    radius = MERGE_RADIUS if args.radius is None else args.radius
+    merged, duplicates = merge_catalogs(catalogs, footprints, radius=radius)
     write_table(merged, args.output, overwrite=args.overwrite)
     print(f'merged {sum(len(c) for c in catalogs)} rows of {len(catalogs)} catalogues into '
           f'{len(merged)} sources ({len(duplicates)} overlap duplicates)')
@@ -199,6 +219,7 @@ def cmd_merge(args):
 
 
 def cmd_catalog(args):
+    from astropy import units as u
     from astropy.coordinates import SkyCoord
 
     from ..catalogs import get_lotss_dr2, write_catalog
@@ -238,6 +259,8 @@ def cmd_confirm(args):
 
 
 def cmd_stats(args):
+    from astropy import units as u
+
     from ..io import write_table
     from ..stats import catalog_summary, s_code_fractions, source_counts
     catalog = read_catalog(args.catalog)

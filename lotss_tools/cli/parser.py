@@ -1,9 +1,12 @@
-"""The argument parser of ``lotss-tools``."""
+"""The argument parser of ``lotss-tools``.
+
+It imports nothing heavy: astropy and the package's modules are imported by
+each subcommand when it runs, so ``lotss-tools --version`` and ``--help``
+answer at once.
+"""
 
 import argparse
 from pathlib import Path
-
-from astropy import units as u
 
 from .. import __version__
 from . import commands
@@ -18,6 +21,15 @@ def _shape(text):
     if len(parts) != 2 or min(parts) <= 0:
         raise argparse.ArgumentTypeError(f'shape must be N or NYxNX with positive integers, not {text!r}')
     return tuple(parts)
+
+
+def _quantity(text):
+    """A Quantity from the command line (``6arcsec``, ``0.1mJy``)."""
+    from astropy import units as u
+    try:
+        return u.Quantity(text)
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f'not a quantity with a unit: {text!r} ({exc})')
 
 
 def build_parser():
@@ -96,7 +108,8 @@ def build_parser():
     clean.add_argument('--rejected', type=Path, help='rejected sources (default: beside --output)')
     clean.add_argument('--preset', choices=['default', 'research-2023', 'research-2024'],
                        default='default')
-    clean.add_argument('--min-value', type=u.Quantity, help='research-2024: the extraction min_value')
+    clean.add_argument('--min-value', type=_quantity,
+                       help='research-2024: the extraction min_value')
     clean.add_argument('--regions', type=Path, help='also write a DS9 (.reg) or CRTF (.crtf) file')
     clean.add_argument('--overwrite', action='store_true')
     clean.set_defaults(func=commands.cmd_clean)
@@ -107,7 +120,9 @@ def build_parser():
                                        'are given, else lowest local rms).')
     merge.add_argument('catalogs', type=Path, nargs='+', help='catalogue files')
     merge.add_argument('--mosaics', type=Path, nargs='+', help='their mosaics, in the same order')
-    merge.add_argument('--radius', type=u.Quantity, default=6 * u.arcsec)
+    merge.add_argument('--radius', type=_quantity,
+                       help='largest separation of two copies of a source (default: '
+                            'lotss_tools.radii.MERGE_RADIUS, one LoTSS beam, 6arcsec)')
     merge.add_argument('-o', '--output', type=Path, required=True)
     merge.add_argument('--rejected', type=Path, help='write the overlap duplicates here')
     merge.add_argument('--overwrite', action='store_true')
@@ -116,7 +131,7 @@ def build_parser():
     catalog = sub.add_parser('catalog', help='fetch LoTSS DR2 from VizieR (cached, with provenance)')
     catalog.add_argument('--mosaic', type=Path, help='query the footprint of this mosaic')
     catalog.add_argument('--center', help='query centre, "RA DEC" in degrees')
-    catalog.add_argument('--radius', type=u.Quantity, help='query radius, e.g. 10arcmin')
+    catalog.add_argument('--radius', type=_quantity, help='query radius, e.g. 10arcmin')
     catalog.add_argument('--pinned', type=Path, help='use this catalogue file instead of VizieR')
     catalog.add_argument('--refresh', action='store_true', help='query again even if cached')
     catalog.add_argument('--no-cache', action='store_true', help='neither read nor write the cache')
@@ -174,9 +189,18 @@ def build_parser():
     xmatch.add_argument('catalog', type=Path, help='catalogue file (ECSV, FITS, VOTable)')
     xmatch.add_argument('--reference', required=True,
                         help="reference catalogue file, or 'lotss-dr2' (needs --mosaic)")
-    xmatch.add_argument('--mosaic', type=Path, help='the mosaic the catalogue comes from')
-    xmatch.add_argument('--radius', type=u.Quantity, default=12 * u.arcsec,
-                        help='match radius, e.g. 12arcsec (default: %(default)s)')
+    xmatch.add_argument('--mosaic', type=Path,
+                        help='the mosaic the catalogue comes from: recall then counts only the '
+                             'reference sources on its valid pixels (without it, every '
+                             'reference row)')
+    xmatch.add_argument('--radius', type=_quantity,
+                        help='match radius, e.g. 12arcsec (default: lotss_tools.radii.'
+                             'MATCH_RADIUS, one LoTSS beam, 6arcsec)')
+    xmatch.add_argument('--min-flux', type=_quantity,
+                        help='recall counts only reference sources at least this bright, '
+                             'e.g. 1mJy')
+    xmatch.add_argument('--min-snr', type=float,
+                        help='recall counts only reference sources with at least this SNR')
     xmatch.add_argument('--method', choices=['optimal', 'nearest'], default='optimal')
     xmatch.add_argument('-o', '--output', type=Path, help='write the matched pairs here')
     xmatch.add_argument('--chance', type=int, metavar='N_TRIALS',

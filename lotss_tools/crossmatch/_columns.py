@@ -1,12 +1,11 @@
-"""Column access shared by the cross-matching modules: positions, units, names."""
+"""The cross-match's use of the column layer (`lotss_tools.schema`): tables, positions, bins."""
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
-from ..matching import catalog_coordinates
-from ..schema import CATALOG_COLUMNS, read_column
+from ..schema import COLUMN_UNITS, catalog_coordinates, find_column, read_column
 
 __all__ = []
 
@@ -31,7 +30,7 @@ def positions(catalog, role):
     except u.UnitsError as exc:
         raise ValueError(f'the {role} positions are not angles: {exc}') from None
     if len(coords):
-        bad = ~(np.isfinite(coords.spherical.lon.deg) & np.isfinite(coords.spherical.lat.deg))
+        bad = ~(np.isfinite(coords.ra.deg) & np.isfinite(coords.dec.deg))
         if bad.any():
             raise ValueError(f'the {role} has {int(bad.sum())} rows with non-finite positions '
                              f'(first: row {int(np.flatnonzero(bad)[0])}); remove them before '
@@ -39,43 +38,22 @@ def positions(catalog, role):
     return coords
 
 
-def column_quantity(catalog, name, role, unit=None):
-    """Column ``name`` as a float Quantity (schema unit for unitless columns), in ``unit``.
-
-    Raises a `ValueError` naming the column and the catalogue when it is
-    missing or its unit does not convert.
-    """
-    if name not in catalog.colnames:
-        raise ValueError(f'the {role} has no {name!r} column (columns: '
-                         f'{", ".join(catalog.colnames[:16])}).')
-    try:
-        values = read_column(catalog, name)
-    except (TypeError, ValueError):
-        raise ValueError(f'the {role} column {name!r} is not numeric.') from None
-    if unit is not None:
-        try:
-            values = values.to(unit)
-        except u.UnitsError:
-            raise ValueError(f'the {role} column {name!r} is in {values.unit}, which does not '
-                             f'convert to {unit}.') from None
-    return values
-
-
 def binning_values(catalog, quantity, role, unit=None):
     """Values of ``quantity`` ('flux', 'snr' or a column name) in a catalogue.
 
-    ``'snr'`` reads an ``snr`` column, or computes ``peak_flux / local_rms``
-    when there is none (as for LoTSS DR2 from VizieR).
+    ``'snr'`` reads an ``snr`` column or computes ``peak_flux / local_rms``
+    (``peak_flux / island_rms`` for survey catalogues such as LoTSS DR2).
     """
     name = QUANTITY_ALIASES.get(quantity, quantity)
-    if name == 'snr' and 'snr' not in catalog.colnames:
-        if 'peak_flux' in catalog.colnames and 'local_rms' in catalog.colnames:
-            peak = column_quantity(catalog, 'peak_flux', role)
-            rms = column_quantity(catalog, 'local_rms', role)
-            return (peak / rms).to(u.dimensionless_unscaled)
-        raise ValueError(f'the {role} has neither an snr column nor peak_flux and local_rms '
-                         f'to compute it (columns: {", ".join(catalog.colnames[:16])}).')
-    return column_quantity(catalog, name, role, unit)
+    if name == 'snr' and find_column(catalog, 'snr') is None:
+        rms = next((n for n in ('local_rms', 'island_rms') if find_column(catalog, n)), None)
+        if find_column(catalog, 'peak_flux') is None or rms is None:
+            raise ValueError(f'the {role} has neither an snr column nor peak_flux and local_rms '
+                             f'(or island_rms) to compute it (columns: '
+                             f'{", ".join(catalog.colnames[:16])}).')
+        peak = read_column(catalog, 'peak_flux', role=role)
+        return (peak / read_column(catalog, rms, role=role)).to(u.dimensionless_unscaled)
+    return read_column(catalog, name, unit, role=role)
 
 
 def quantity_unit(quantity, catalog, reference):
@@ -83,9 +61,8 @@ def quantity_unit(quantity, catalog, reference):
     name = QUANTITY_ALIASES.get(quantity, quantity)
     if name == 'snr':
         return u.dimensionless_unscaled
-    unit = CATALOG_COLUMNS.get(name, (None,))[0]
-    if unit is not None:
-        return unit
+    if name in COLUMN_UNITS:
+        return COLUMN_UNITS[name]
     for table in (reference, catalog):
         if name in table.colnames and isinstance(table[name], u.Quantity):
             return table[name].unit

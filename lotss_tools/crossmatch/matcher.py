@@ -3,29 +3,18 @@
 import numpy as np
 from astropy import units as u
 
-from ..matching import MATCH_METHODS, match_one_to_one
-from ._columns import as_catalog, positions
+from .._params import ParamsMixin
+from ..footprint import Footprint
+from ..radii import MATCH_RADIUS, as_radius
+from ._columns import as_catalog, binning_values, positions
+from .chance import chance_match_rate
+from .assignment import MATCH_METHODS, match_one_to_one
 from .result import MatchResult
 
-__all__ = ['CrossMatcher', 'DEFAULT_RADIUS']
-
-#: Matching radius of the research evaluation against LoTSS DR2.
-DEFAULT_RADIUS = 12 * u.arcsec
+__all__ = ['CrossMatcher']
 
 
-def as_radius(radius):
-    """A positive angular radius from a Quantity, a string (``'12arcsec'``) or arcsec."""
-    try:
-        radius = u.Quantity(radius, u.arcsec)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f'radius must be an angle such as 12 * u.arcsec or "12arcsec", '
-                         f'not {radius!r}.') from exc
-    if radius.ndim != 0 or not np.isfinite(radius.value) or radius.value <= 0:
-        raise ValueError(f'radius must be a single positive finite angle, not {radius!r}.')
-    return radius
-
-
-class CrossMatcher:
+class CrossMatcher(ParamsMixin):
     """Match a source catalogue one-to-one against a reference catalogue.
 
     Each source is used at most once on both sides. With the default
@@ -38,10 +27,12 @@ class CrossMatcher:
     Parameters
     ----------
     radius : `~astropy.units.Quantity` or str or float
-        Largest separation of a pair (default 12 arcsec, the research
-        value; plain numbers are arcsec).
+        Largest separation of a pair (plain numbers are arcsec). Default
+        `~lotss_tools.radii.MATCH_RADIUS`, 6 arcsec, one LoTSS beam; the
+        research evaluated at `~lotss_tools.radii.RESEARCH_MATCH_RADIUS`
+        (12 arcsec), which gives four times as many chance matches.
     method : {'optimal', 'nearest'}
-        Matching rule, see `lotss_tools.matching.match_one_to_one`.
+        Matching rule, see `lotss_tools.crossmatch.match_one_to_one`.
     suffixes : tuple of two str
         Appended to the catalogue's and the reference's column names in
         `MatchResult.pairs`.
@@ -55,7 +46,7 @@ class CrossMatcher:
     ...                 'total_flux': [1.1, 5.0, 0.4] * u.mJy})
     >>> dr2 = QTable({'ra': [150.0003, 150.0102] * u.deg, 'dec': [2.0, 2.0] * u.deg,
     ...               'total_flux': [0.001, 0.0045] * u.Jy})
-    >>> result = CrossMatcher(radius=6 * u.arcsec).match(found, dr2)
+    >>> result = CrossMatcher().match(found, dr2)
     >>> result.n_matched, round(result.recall, 3), round(result.precision, 3)
     (2, 1.0, 0.667)
     >>> result.pairs.colnames
@@ -66,7 +57,7 @@ class CrossMatcher:
     array([0.1  , 0.111])
     """
 
-    def __init__(self, radius=DEFAULT_RADIUS, method='optimal', *, suffixes=('_cat', '_ref')):
+    def __init__(self, radius=MATCH_RADIUS, method='optimal', *, suffixes=('_cat', '_ref')):
         if method not in MATCH_METHODS:
             raise ValueError(f'method must be one of {MATCH_METHODS}, not {method!r}.')
         suffixes = tuple(suffixes)
@@ -77,11 +68,15 @@ class CrossMatcher:
         self.method = method
         self.suffixes = suffixes
 
-    def __repr__(self):
-        return f'CrossMatcher(radius={self.radius:g}, method={self.method!r})'
-
-    def match(self, catalog, reference):
+    def match(self, catalog, reference, *, footprint=None, min_flux=None, min_snr=None):
         """Match ``catalog`` against ``reference``.
+
+        Recall counts only the reference sources the image could have
+        detected: with ``footprint``, those on its valid pixels; with
+        ``min_flux`` or ``min_snr``, those above the floor. Every reference
+        row is still a possible partner, so a detection of a source below
+        the floor or just outside the footprint is not a false one. The
+        result's summary states what recall counted.
 
         Parameters
         ----------
@@ -91,7 +86,17 @@ class CrossMatcher:
             ``RAJ2000``/``DEJ2000`` also work), as written by
             `~lotss_tools.DendroExtractor` or returned for LoTSS DR2 by
             `lotss_tools.catalogs`. Other columns are carried into the pairs
-            and used by the scores.
+            and used by the scores; survey column names (``RA``,
+            ``Total_flux``...) are understood (`lotss_tools.schema`).
+        footprint : `~lotss_tools.Mosaic` or `~lotss_tools.footprint.Footprint`, optional
+            The image the catalogue was extracted from: recall counts only
+            reference rows on its valid pixels. Without it every reference
+            row counts (a reference larger than the image lowers recall).
+        min_flux : `~astropy.units.Quantity`, optional
+            Recall counts only reference rows with ``total_flux >= min_flux``.
+        min_snr : float, optional
+            Recall counts only reference rows with ``snr >= min_snr`` (the
+            ``snr`` column, or ``peak_flux / local_rms`` or ``island_rms``).
 
         Returns
         -------
@@ -109,11 +114,25 @@ class CrossMatcher:
         coords_reference = positions(reference, 'reference')
         index_catalog, index_reference, separation = match_one_to_one(
             coords_catalog, coords_reference, self.radius, method=self.method)
+        counted, floor = np.ones(len(reference), bool), []
+        n_in_footprint = -1
+        if footprint is not None:
+            counted &= Footprint.from_image(footprint).contains(coords_reference)
+            n_in_footprint = int(counted.sum())
+        if min_flux is not None:
+            min_flux = u.Quantity(min_flux)
+            flux = binning_values(reference, 'flux', 'reference', min_flux.unit)
+            counted &= flux >= min_flux
+            floor.append(f'total_flux >= {min_flux:g}')
+        if min_snr is not None:
+            counted &= binning_values(reference, 'snr', 'reference').value >= float(min_snr)
+            floor.append(f'snr >= {float(min_snr):g}')
         return MatchResult(catalog, reference, index_catalog, index_reference, separation,
-                           radius=self.radius, method=self.method, suffixes=self.suffixes)
+                           radius=self.radius, method=self.method, suffixes=self.suffixes,
+                           reference_counted=counted, n_reference_in_footprint=n_in_footprint,
+                           reference_floor=' and '.join(floor))
 
     def chance_match_rate(self, catalog, reference, footprint, *, n_trials=10, seed=None):
         """Fraction of random positions that find a match; see `chance_match_rate`."""
-        from .chance import chance_match_rate
         return chance_match_rate(catalog, reference, footprint, n_trials=n_trials, seed=seed,
                                  radius=self.radius, method=self.method)

@@ -8,7 +8,8 @@ from astropy.stats import binom_conf_interval
 from astropy.table import QTable
 
 from ..io import write_table
-from ._columns import binning_values, column_quantity, quantity_unit
+from ..schema import read_column
+from ._columns import binning_values, quantity_unit
 
 __all__ = ['MatchResult', 'SUMMARY_QUANTITIES']
 
@@ -35,11 +36,16 @@ def _statistics(values):
 class MatchResult:
     """The outcome of `~lotss_tools.crossmatch.CrossMatcher.match`.
 
-    Scores follow the research definitions: ``recall`` = matched /
-    reference rows (the fraction of the reference that was found),
-    ``precision`` = matched / catalogue rows, ``f1`` their harmonic mean.
-    ``recall`` is NaN for an empty reference, ``precision`` NaN for an
-    empty catalogue, ``f1`` NaN when either is NaN and 0 when both are 0.
+    Scores follow the research definitions, with recall counted only over
+    the reference sources the image could have detected: ``recall`` =
+    matched counted reference rows / counted reference rows, where the
+    *counted* rows (`reference_counted`) are those inside the footprint and
+    above the floor given to `~lotss_tools.crossmatch.CrossMatcher.match`
+    (every row when none was given); ``precision`` = matched / catalogue
+    rows (a catalogue row matched to any reference row, counted or not, is
+    a true detection); ``f1`` their harmonic mean. ``recall`` is NaN
+    without counted reference rows, ``precision`` NaN for an empty
+    catalogue, ``f1`` NaN when either is NaN and 0 when both are 0.
 
     Attributes
     ----------
@@ -55,15 +61,28 @@ class MatchResult:
         Matching rule (``'optimal'`` or ``'nearest'``).
     suffixes : tuple of two str
         Appended to the column names of each side in `pairs`.
+    reference_counted : `~numpy.ndarray` of bool
+        The reference rows recall counts: inside the footprint and above
+        the floor (all True when neither was given).
+    n_reference_in_footprint : int
+        Reference rows inside the footprint; -1 when no footprint was given.
+    reference_floor : str
+        The flux or SNR floor of the counted rows (``'total_flux >= 1 mJy'``,
+        ``'snr >= 7'``), empty when none.
     """
 
     def __init__(self, catalog, reference, index_catalog, index_reference, separation, *,
-                 radius, method, suffixes=('_cat', '_ref')):
+                 radius, method, suffixes=('_cat', '_ref'), reference_counted=None,
+                 n_reference_in_footprint=-1, reference_floor=''):
         self.catalog, self.reference = catalog, reference
         self.index_catalog = np.asarray(index_catalog, int)
         self.index_reference = np.asarray(index_reference, int)
         self.separation = u.Quantity(separation, u.arcsec)
         self.radius, self.method, self.suffixes = radius, method, tuple(suffixes)
+        self.reference_counted = (np.ones(len(reference), bool) if reference_counted is None
+                                  else np.asarray(reference_counted, bool))
+        self.n_reference_in_footprint = int(n_reference_in_footprint)
+        self.reference_floor = str(reference_floor)
 
     # ------------------------------------------------------------ counts
     @property
@@ -78,13 +97,30 @@ class MatchResult:
 
     @property
     def n_reference(self):
-        """Rows of the reference."""
+        """Rows of the reference, counted or not."""
         return len(self.reference)
 
     @property
+    def n_reference_counted(self):
+        """Reference rows that recall counts (inside the footprint, above the floor)."""
+        return int(self.reference_counted.sum())
+
+    @property
+    def n_reference_found(self):
+        """Counted reference rows that are matched."""
+        return int(self.reference_counted[self.index_reference].sum())
+
+    @property
+    def recall_counts(self):
+        """In words, which reference rows recall counts."""
+        where = ('every reference row' if self.n_reference_in_footprint < 0
+                 else 'the reference rows inside the footprint')
+        return where + (f' with {self.reference_floor}' if self.reference_floor else '')
+
+    @property
     def recall(self):
-        """Matched / reference rows (NaN for an empty reference)."""
-        return _ratio(self.n_matched, self.n_reference)
+        """Matched counted reference rows / counted reference rows (NaN without any)."""
+        return _ratio(self.n_reference_found, self.n_reference_counted)
 
     @property
     def precision(self):
@@ -132,13 +168,17 @@ class MatchResult:
     def _provenance(self):
         # FITS-compatible keys (8 characters at most).
         return {'RADIUS': float(self.radius.to_value(u.arcsec)), 'METHOD': self.method,
-                'N_CAT': self.n_catalog, 'N_REF': self.n_reference, 'N_MATCH': self.n_matched}
+                'N_CAT': self.n_catalog, 'N_REF': self.n_reference,
+                'N_REFFP': self.n_reference_in_footprint, 'N_REFCNT': self.n_reference_counted,
+                'FLOOR': self.reference_floor, 'N_MATCH': self.n_matched}
 
     def write_pairs(self, path, *, overwrite=False, format=None):
         """Write `pairs` atomically (`lotss_tools.io.write_table`: ECSV by default).
 
-        The table's ``meta`` records ``RADIUS`` (arcsec), ``METHOD`` and the
-        counts ``N_CAT``, ``N_REF`` and ``N_MATCH`` (as do the ``meta`` of
+        The table's ``meta`` records ``RADIUS`` (arcsec), ``METHOD``, the
+        counts ``N_CAT``, ``N_REF``, ``N_REFFP`` (in the footprint, -1 without
+        one), ``N_REFCNT`` (counted by recall) and ``N_MATCH``, and the
+        reference ``FLOOR`` (as do the ``meta`` of
         `pairs` and of `completeness`).
 
         Returns
@@ -168,8 +208,10 @@ class MatchResult:
         `~numpy.ndarray`
             One float per pair; NaN where the reference value is 0 or missing.
         """
-        reference = column_quantity(self.reference, name, 'reference')
-        catalog = column_quantity(self.catalog, name, 'catalogue', reference.unit)
+        reference = read_column(self.reference, name, role='reference',
+                                purpose='relative_difference')
+        catalog = read_column(self.catalog, name, reference.unit, role='catalogue',
+                              purpose='relative_difference')
         cat, ref = catalog.value[self.index_catalog], reference.value[self.index_reference]
         with np.errstate(divide='ignore', invalid='ignore'):
             diff = (cat - ref) / ref
@@ -189,8 +231,11 @@ class MatchResult:
         Returns
         -------
         `~astropy.table.QTable`
-            Columns ``n_catalog``, ``n_reference``, ``n_matched``,
-            ``recall``, ``precision``, ``f1``, ``radius``, ``method``,
+            Columns ``n_catalog``, ``n_reference`` (rows given),
+            ``n_reference_in_footprint`` (-1 without a footprint),
+            ``reference_floor``, ``n_reference_counted`` (the rows recall
+            counts), ``n_matched``, ``recall``, ``precision``, ``f1``,
+            ``recall_counts`` (in words), ``radius``, ``method``,
             ``separation_median`` and, for each quantity ``q``,
             ``q_rel_mean``, ``q_rel_median``, ``q_rel_std`` (sample standard
             deviation), over the pairs with a finite difference (NaN when
@@ -201,10 +246,17 @@ class MatchResult:
         described = [
             ('n_catalog', self.n_catalog, 'rows of the catalogue'),
             ('n_reference', self.n_reference, 'rows of the reference'),
+            ('n_reference_in_footprint', self.n_reference_in_footprint,
+             'reference rows inside the footprint (-1: no footprint given)'),
+            ('reference_floor', self.reference_floor,
+             'flux or SNR floor of the reference rows recall counts (empty: none)'),
+            ('n_reference_counted', self.n_reference_counted,
+             'reference rows recall counts (inside the footprint, above the floor)'),
             ('n_matched', self.n_matched, 'one-to-one pairs'),
-            ('recall', self.recall, 'n_matched / n_reference'),
+            ('recall', self.recall, 'matched counted reference rows / n_reference_counted'),
             ('precision', self.precision, 'n_matched / n_catalog'),
             ('f1', self.f1, 'harmonic mean of recall and precision'),
+            ('recall_counts', self.recall_counts, 'which reference rows recall counts'),
             ('radius', self.radius.to(u.arcsec), 'matching radius'),
             ('method', self.method, 'matching rule'),
             ('separation_median', (np.median(self.separation) if self.n_matched
@@ -222,7 +274,8 @@ class MatchResult:
     def completeness(self, bins=10, quantity='flux'):
         """Recall and precision in bins of flux, SNR or any other column.
 
-        Recall in a bin is the fraction of the *reference* sources whose
+        Recall in a bin is the fraction of the counted *reference* sources
+        (inside the footprint and above the floor given to the match) whose
         value falls in it that are matched; precision, the fraction of the
         *catalogue* sources whose value falls in it that are matched (each
         side binned by its own measurement).
@@ -255,7 +308,9 @@ class MatchResult:
         table['low'], table['high'] = edges[:-1] * unit, edges[1:] * unit
         table['center'] = np.sqrt(edges[:-1] * edges[1:]) * unit if edges.size and (
             edges[0] > 0) else 0.5 * (edges[:-1] + edges[1:]) * unit
-        for side, values, matched in (('reference', values_ref, self.matched_reference),
+        counted = self.reference_counted
+        for side, values, matched in (('reference', values_ref[counted],
+                                       self.matched_reference[counted]),
                                       ('catalog', values_cat, self.matched_catalog)):
             total = np.histogram(values, edges)[0] if edges.size else np.zeros(0, int)
             hits = np.histogram(values[matched], edges)[0] if edges.size else np.zeros(0, int)
@@ -274,13 +329,15 @@ class MatchResult:
         return table
 
     def plot_completeness(self, ax=None, *, bins=10, quantity='flux', **kwargs):
-        """Plot `completeness`; see `~lotss_tools.crossmatch.plot_completeness`."""
-        from .plotting import plot_completeness
+        """Plot `completeness`; see `~lotss_tools.visualization.plot_completeness`."""
+        from ..visualization import plot_completeness
         return plot_completeness(self, ax=ax, bins=bins, quantity=quantity, **kwargs)
 
     def __repr__(self):
+        counted = ('' if self.n_reference_counted == self.n_reference
+                   else f' ({self.n_reference_counted} counted by recall)')
         return (f'<MatchResult: {self.n_matched} pairs within {self.radius:g} ({self.method}); '
-                f'{self.n_catalog} catalogue and {self.n_reference} reference rows; '
+                f'{self.n_catalog} catalogue and {self.n_reference} reference rows{counted}; '
                 f'recall {self.recall:.3f}, precision {self.precision:.3f}, F1 {self.f1:.3f}>')
 
 

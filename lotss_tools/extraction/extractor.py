@@ -1,20 +1,32 @@
-"""`DendroExtractor`: dendrogram source extraction from a `~lotss_tools.Mosaic`."""
+"""`DendroExtractor`: dendrogram source extraction from a `~lotss_tools.Mosaic`.
+
+The extractor holds settings only. Everything it derives from a mosaic --
+the noise (`~lotss_tools.noise.NoiseModel`), the thresholds
+(`ExtractionThresholds`), the catalogue and the segmentation image -- is
+returned in an `Extraction` by `DendroExtractor.run`, never kept for the
+next call.
+"""
 
 import logging
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from ..noise import research_min_npix, research_thresholds
-from ..schema import describe_columns
+from .._params import ParamsMixin
+from ..exceptions import NoDetectionsWarning
+from ..noise import NoiseModel, research_min_npix, research_thresholds
+from ..provenance import provenance_meta
+from ..schema import as_icrs, describe_columns
 from ..tiling import TileGrid
 from ._fast_dendrogram import compute_dendrogram
 from .measure import SIGMA_TO_FWHM, measure_structures, sky_position_angle
 
-__all__ = ['DendroExtractor']
+__all__ = ['DendroExtractor', 'Extraction', 'ExtractionThresholds']
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +72,81 @@ def _touches_inner_edge(labels, window, shape):
     return touching[touching > 0]
 
 
-class DendroExtractor:
+@dataclass(frozen=True)
+class ExtractionThresholds:
+    """The dendrogram thresholds an extraction used.
+
+    Attributes
+    ----------
+    min_value, min_delta : float or `~astropy.units.Quantity` or None
+        In units of the local rms (floats) for ``threshold='local'``, in the
+        image unit (Quantities) otherwise. ``min_value`` is None for the
+        per-tile percentile rule.
+    min_npix : int
+        Minimum pixels of a structure.
+    unit : str
+        ``'local rms'`` or the image unit.
+    """
+
+    min_value: object
+    min_delta: object
+    min_npix: int
+    unit: str
+
+    def as_meta(self):
+        """The thresholds as ``meta`` entries (strings and numbers only)."""
+        def plain(value):
+            if value is None:
+                return 'per-tile 85th percentile'
+            return value.to_string() if isinstance(value, u.Quantity) else value
+        return {'min_value': plain(self.min_value), 'min_delta': plain(self.min_delta),
+                'min_npix': int(self.min_npix), 'threshold_unit': self.unit}
+
+
+@dataclass
+class Extraction:
+    """What `DendroExtractor.run` derived from one mosaic.
+
+    Attributes
+    ----------
+    catalog : `~astropy.table.QTable`
+        The catalogue (see `DendroExtractor.extract`).
+    noise : `~lotss_tools.noise.NoiseModel`
+        The noise the thresholds were relative to (pass it again with
+        ``noise=`` to skip measuring it).
+    thresholds : `ExtractionThresholds`
+        The thresholds used (also in ``catalog.meta``).
+    segmentation : `photutils.segmentation.SegmentationImage` or None
+        The catalogued structures labelled with the catalogue ``id``, when
+        the extractor was made with ``segmentation=True``.
+    n_tiles : int
+        Tiles the mosaic was processed in (1: the whole mosaic at once).
+    """
+
+    catalog: QTable
+    noise: NoiseModel = field(repr=False)
+    thresholds: ExtractionThresholds
+    segmentation: object = field(default=None, repr=False)
+    n_tiles: int = 1
+
+
+class _Levels:
+    """The thresholds and images of one extraction, shared by its tiles (no state kept)."""
+
+    def __init__(self, thresholds, noise, image, flux, levels):
+        self.thresholds, self.noise = thresholds, noise
+        self.image, self.flux, self.levels = image, flux, levels
+        self.min_npix = thresholds.min_npix
+
+
+class DendroExtractor(ParamsMixin):
     """Find and measure sources in a mosaic with a dendrogram.
 
-    An estimator in the astropy/scikit-learn style: parameters left as None
-    are derived from the data by `fit` and stored with a trailing underscore;
-    `extract` returns a `~astropy.table.QTable` catalogue.
+    An estimator in the astropy/scikit-learn style: it holds settings only.
+    Parameters left as None are derived from each mosaic anew, at every
+    call; `run` returns them with the catalogue (an `Extraction`), `extract`
+    returns the `~astropy.table.QTable` catalogue alone. The same extractor
+    gives the same catalogue for a mosaic whatever it extracted before.
 
     Parameters
     ----------
@@ -119,9 +200,10 @@ class DendroExtractor:
         Show a progress bar over the tiles (on a terminal) and log each
         finished tile at INFO level.
     segmentation : bool
-        Keep, after `extract`, a `photutils.segmentation.SegmentationImage`
-        of the catalogued structures in ``segmentation_``, labelled with the
-        catalogue ``id`` (for plots, masks and training sets).
+        Return, in `Extraction.segmentation`, a
+        `photutils.segmentation.SegmentationImage` of the catalogued
+        structures labelled with the catalogue ``id`` (for plots, masks and
+        training sets).
 
     Examples
     --------
@@ -131,7 +213,12 @@ class DendroExtractor:
     >>> catalog = DendroExtractor().extract(mosaic)
     >>> catalog['total_flux'].unit, catalog['major_fwhm'].unit
     (Unit("mJy"), Unit("arcsec"))
+    >>> extraction = DendroExtractor().run(mosaic)      # with the noise and thresholds
+    >>> extraction.thresholds.min_npix, extraction.noise.shape
+    (8, (512, 512))
     """
+
+    _runtime_params = ('n_jobs', 'progress')
 
     def __init__(self, min_value=None, min_delta=None, min_npix=None, *, threshold='local',
                  structure='leaves', tile_size=None, tile_overlap=32, max_eccentricity=None,
@@ -172,70 +259,69 @@ class DendroExtractor:
         options.update(kwargs)
         return cls(**options)
 
-    # ----------------------------------------------------------------- fit
-    def fit(self, mosaic):
-        """Derive the parameters left as None from the mosaic.
-
-        Sets ``min_value_``, ``min_delta_``, ``min_npix_``, ``rms_`` (global
-        rms) and, for ``threshold='local'``, ``background_`` (the
-        `photutils.background.Background2D`).
+    # ------------------------------------------------------------ noise
+    def noise_model(self, mosaic):
+        """Measure the noise of a mosaic as this extractor needs it.
 
         Returns
         -------
-        self
+        noise : `~lotss_tools.noise.NoiseModel`
+            The global rms and, for ``threshold='local'``, the background and
+            rms maps (boxes of ``box_size`` beams).
         """
-        self.rms_ = mosaic.global_rms()
-        self.min_npix_ = int(self.min_npix if self.min_npix is not None
-                             else research_min_npix(mosaic.beam, mosaic.pixel_scale))
+        return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
+                                      maps=self.threshold == 'local')
+
+    def _thresholds(self, mosaic):
+        """The thresholds for this mosaic: the settings, or derived from its pixels."""
+        min_npix = int(self.min_npix if self.min_npix is not None
+                       else research_min_npix(mosaic.beam, mosaic.pixel_scale))
         if self.threshold == 'local':
-            self.background_ = mosaic.background(box_size=self.box_size)
-            self.min_value_ = float(u.Quantity(2.5 if self.min_value is None else self.min_value))
-            self.min_delta_ = float(u.Quantity(2.5 if self.min_delta is None else self.min_delta))
-        elif self.threshold == 'research':
+            return ExtractionThresholds(
+                float(u.Quantity(2.5 if self.min_value is None else self.min_value)),
+                float(u.Quantity(2.5 if self.min_delta is None else self.min_delta)),
+                min_npix, 'local rms')
+        unit = str(mosaic.unit)
+        if self.threshold == 'research':
             rule = None
             if self.min_value is None or self.min_delta is None:
                 rule = research_thresholds(mosaic)
-            self.min_value_ = u.Quantity(self.min_value if self.min_value is not None
-                                         else rule.min_value, mosaic.unit)
-            self.min_delta_ = u.Quantity(self.min_delta if self.min_delta is not None
-                                         else rule.min_delta, mosaic.unit)
-        else:
-            self.min_value_ = (None if self.min_value is None
-                               else u.Quantity(self.min_value, mosaic.unit))
-            self.min_delta_ = u.Quantity(self.min_delta if self.min_delta is not None
-                                         else 3 * self.sensitivity, mosaic.unit)
-        self.fitted_shape_ = mosaic.shape
-        return self
+            return ExtractionThresholds(
+                u.Quantity(self.min_value if self.min_value is not None else rule.min_value,
+                           mosaic.unit),
+                u.Quantity(self.min_delta if self.min_delta is not None else rule.min_delta,
+                           mosaic.unit), min_npix, unit)
+        return ExtractionThresholds(
+            None if self.min_value is None else u.Quantity(self.min_value, mosaic.unit),
+            u.Quantity(self.min_delta if self.min_delta is not None else 3 * self.sensitivity,
+                       mosaic.unit), min_npix, unit)
 
-    # ------------------------------------------------------------- extract
-    def fit_extract(self, mosaic):
-        """`fit` then `extract`."""
-        return self.fit(mosaic).extract(mosaic)
-
-    def _image_and_levels(self, mosaic):
+    def _levels(self, mosaic, noise, thresholds):
         """The image the dendrogram runs on, its background-subtracted flux image,
         and a function giving (min_value, min_delta) for a tile."""
         valid = mosaic.footprint
         if self.threshold == 'local':
-            bkg = self.background_
-            flux = np.where(valid, mosaic.data - bkg.background, np.nan)
+            flux = np.where(valid, mosaic.data - noise.background, np.nan)
             with np.errstate(invalid='ignore', divide='ignore'):
-                image = (flux / bkg.background_rms).astype(np.float32)
-            return image, flux, lambda tile_image: (self.min_value_, self.min_delta_)
+                image = (flux / noise.rms).astype(np.float32)
+            levels = (thresholds.min_value, thresholds.min_delta)
+            return _Levels(thresholds, noise, image, flux, lambda tile_image: levels)
         flux = np.where(valid, mosaic.data, np.nan)
         if self.threshold == 'research':
-            levels = (self.min_value_.to_value(mosaic.unit), self.min_delta_.to_value(mosaic.unit))
-            return flux, flux, lambda tile_image: levels
+            levels = (thresholds.min_value.to_value(mosaic.unit),
+                      thresholds.min_delta.to_value(mosaic.unit))
+            return _Levels(thresholds, noise, flux, flux, lambda tile_image: levels)
         mean = float(np.nanmean(flux))
-        delta = self.min_delta_.to_value(mosaic.unit)
-        fixed = None if self.min_value_ is None else self.min_value_.to_value(mosaic.unit)
+        delta = thresholds.min_delta.to_value(mosaic.unit)
+        fixed = (None if thresholds.min_value is None
+                 else thresholds.min_value.to_value(mosaic.unit))
 
         def percentile_levels(tile_image):
             if fixed is not None:
                 return fixed, delta
             level = float(np.nanpercentile(tile_image, 85))
             return (level if level > 0 else mean), delta
-        return flux, flux, percentile_levels
+        return _Levels(thresholds, noise, flux, flux, percentile_levels)
 
     def _windows(self, shape):
         if self.tile_size is None:
@@ -245,26 +331,26 @@ class DendroExtractor:
         for number, tile in enumerate(grid):
             yield number, tile.slices, grid
 
-    def _structures_in(self, image, flux, window, levels):
-        sub = image[window]
-        if np.count_nonzero(np.isfinite(sub)) < 2 * self.min_npix_:
+    def _structures_in(self, run, window):
+        sub = run.image[window]
+        if np.count_nonzero(np.isfinite(sub)) < 2 * run.min_npix:
             return None, None
-        min_value, min_delta = levels(sub)
-        labels = _labels(sub, min_value, min_delta, self.min_npix_, self.structure, self.backend)
+        min_value, min_delta = run.levels(sub)
+        labels = _labels(sub, min_value, min_delta, run.min_npix, self.structure, self.backend)
         if labels.max() == 0:
             return labels, None
-        return labels, measure_structures(flux[window], labels,
+        return labels, measure_structures(run.flux[window], labels,
                                           gaussian_correction=self.gaussian_correction)
 
-    def _grow_cut_source(self, image, flux, window, levels, peak):
+    def _grow_cut_source(self, run, window, peak):
         """Re-extract a source cut by a tile edge in ever larger windows."""
-        shape = image.shape
+        shape = run.image.shape
         (ys, xs) = window
         pad = self.tile_size // 2
         while True:
             ys = slice(max(ys.start - pad, 0), min(ys.stop + pad, shape[0]))
             xs = slice(max(xs.start - pad, 0), min(xs.stop + pad, shape[1]))
-            labels, measured = self._structures_in(image, flux, (ys, xs), levels)
+            labels, measured = self._structures_in(run, (ys, xs))
             label = labels[peak[0] - ys.start, peak[1] - xs.start]
             if label == 0 or measured is None:
                 return None, None, None
@@ -274,27 +360,35 @@ class DendroExtractor:
                 return {k: np.atleast_1d(v[row]) for k, v in measured.items()}, (ys, xs), labels
             pad *= 2
 
-    def extract(self, mosaic):
-        """Extract the sources of a mosaic into a catalogue.
+    def run(self, mosaic, *, noise=None):
+        """Extract the sources of a mosaic, with everything derived on the way.
 
         Parameters
         ----------
         mosaic : `~lotss_tools.Mosaic`
+        noise : `~lotss_tools.noise.NoiseModel`, optional
+            This mosaic's noise, measured before (`noise_model`, or the
+            ``noise`` of an earlier `Extraction` of the same mosaic). By
+            default it is measured from the mosaic. A model of another
+            mosaic (another shape or unit) is refused.
 
         Returns
         -------
-        catalog : `~astropy.table.QTable`
-            One row per source with the columns of
-            `lotss_tools.schema.CATALOG_COLUMNS` (``id``, ``ra``, ``dec``,
-            ``sky_centroid``, ``x``, ``y``, ``total_flux``, ``peak_flux``,
-            ``major_fwhm``, ``minor_fwhm``, ``pa``, ``eccentricity``,
-            ``local_rms``, ``snr``, ``npix``, ``tile``); the parameters used
-            are in ``catalog.meta``. An image without sources gives an empty
-            table with the same columns and units.
+        extraction : `Extraction`
+            The catalogue (see `extract`), the noise model, the thresholds
+            and, with ``segmentation=True``, the segmentation image.
+
+        Warns
+        -----
+        `~lotss_tools.exceptions.NoDetectionsWarning`
+            When no source is found (the catalogue is empty, with its columns).
         """
-        if getattr(self, 'fitted_shape_', None) != mosaic.shape:
-            self.fit(mosaic)
-        image, flux, levels = self._image_and_levels(mosaic)
+        if noise is None:
+            noise = self.noise_model(mosaic)
+        else:
+            noise.check(mosaic, maps=self.threshold == 'local')
+        thresholds = self._thresholds(mosaic)
+        run = self._levels(mosaic, noise, thresholds)
         parts, label_images = [], []
 
         def add(measured, window, labels, number):
@@ -304,10 +398,11 @@ class DendroExtractor:
             label_images.append((window, labels) if self.segmentation else None)
         windows = list(self._windows(mosaic.shape))
         for (number, window, grid), (labels, measured) in zip(
-                windows, self._map_windows(image, flux, [w for _, w, _ in windows], levels)):
+                windows, self._map_windows(run, [w for _, w, _ in windows])):
             if measured is None:
                 if labels is None:
-                    log.info('tile %d skipped: fewer than %d valid pixels', number, 2 * self.min_npix_)
+                    log.info('tile %d skipped: fewer than %d valid pixels', number,
+                             2 * run.min_npix)
                 continue
             y0, x0 = window[0].start, window[1].start
             peak_y, peak_x = measured['peak_y'] + y0, measured['peak_x'] + x0
@@ -319,22 +414,56 @@ class DendroExtractor:
                 keep = owned & ~cut
                 for i in np.flatnonzero(owned & cut):
                     grown, grown_window, grown_labels = self._grow_cut_source(
-                        image, flux, window, levels, (peak_y[i], peak_x[i]))
+                        run, window, (peak_y[i], peak_x[i]))
                     if grown is not None:
                         add(grown, grown_window, grown_labels, number)
             add({k: v[keep] for k, v in measured.items()}, window, labels, number)
-        table, kept = self._table(mosaic, parts)
-        if self.segmentation:
-            self.segmentation_ = self._segmentation(mosaic.shape, table, kept, label_images)
-        return table
+        table, kept = self._table(mosaic, run, parts)
+        table.meta['n_tiles'] = len(windows)
+        if len(table) == 0:
+            warnings.warn(f'no source found in mosaic {mosaic.name or "(unnamed)"} with '
+                          f'min_value {table.meta["min_value"]}, min_delta '
+                          f'{table.meta["min_delta"]} ({thresholds.unit}), min_npix '
+                          f'{thresholds.min_npix}.', NoDetectionsWarning)
+        segmentation = (self._segmentation(mosaic.shape, table, kept, label_images)
+                        if self.segmentation else None)
+        return Extraction(table, noise, thresholds, segmentation, len(windows))
 
-    def _map_windows(self, image, flux, windows, levels):
+    def extract(self, mosaic, *, noise=None):
+        """Extract the sources of a mosaic into a catalogue.
+
+        Parameters
+        ----------
+        mosaic : `~lotss_tools.Mosaic`
+        noise : `~lotss_tools.noise.NoiseModel`, optional
+            See `run`; by default this mosaic's noise is measured.
+
+        Returns
+        -------
+        catalog : `~astropy.table.QTable`
+            One row per source with the columns of
+            `lotss_tools.schema.CATALOG_COLUMNS` (``id``, ``ra``, ``dec``,
+            ``sky_centroid`` (ICRS), ``x``, ``y``, ``total_flux``,
+            ``peak_flux``, ``major_fwhm``, ``minor_fwhm``, ``pa``,
+            ``eccentricity``, ``local_rms``, ``snr``, ``npix``, ``tile``).
+            ``catalog.meta`` holds the thresholds used (``min_value``,
+            ``min_delta``, ``min_npix``, ``threshold_unit``), the global rms
+            and how the catalogue was made
+            (`~lotss_tools.provenance.provenance_meta`: the extractor and its
+            settings, the package version, the mosaic's name, file and
+            checksum, the date). An image without sources gives an empty
+            table with the same columns and units, and a
+            `~lotss_tools.exceptions.NoDetectionsWarning`.
+        """
+        return self.run(mosaic, noise=noise).catalog
+
+    def _map_windows(self, run, windows):
         """Dendrogram and measurements of each window, in order, on ``n_jobs`` threads.
 
         The compiled backend releases the GIL, so tiles run in parallel.
         """
         def work(window):
-            return self._structures_in(image, flux, window, levels)
+            return self._structures_in(run, window)
 
         show = self.progress and len(windows) > 1
         if self.n_jobs == 1 or len(windows) == 1:
@@ -380,7 +509,7 @@ class DendroExtractor:
         measured['tile'] = np.full(measured['label'].size, number)
         return measured
 
-    def _table(self, mosaic, parts):
+    def _table(self, mosaic, run, parts):
         columns = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
                    for k in ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major',
                              'sigma_minor', 'theta', 'npix', 'tile', 'part', 'label')}
@@ -402,14 +531,16 @@ class DendroExtractor:
         beam_area = mosaic.beam_area.to_value(u.pix ** 2)
         px, py = columns['peak_x'].astype(int), columns['peak_y'].astype(int)
         if self.threshold == 'local':
-            rms = self.background_.background_rms[py, px] * to_mjy
+            rms = run.noise.rms[py, px] * to_mjy
         else:
-            rms = np.full(px.size, self.rms_.to_value(u.mJy / u.beam))
+            rms = np.full(px.size, run.noise.global_rms.to_value(u.mJy / u.beam))
         order = np.argsort(-columns['peak'], kind='stable')
         columns = {k: v[order] for k, v in columns.items()}
         eccentricity, rms = eccentricity[order], rms[order]
 
-        sky = mosaic.wcs.pixel_to_world(columns['x'], columns['y'])
+        # Always ICRS, whatever the frame of the mosaic's WCS (FK5 for a
+        # header with EQUINOX but no RADESYS), so catalogues stack and merge.
+        sky = as_icrs(mosaic.wcs.pixel_to_world(columns['x'], columns['y']))
         table = QTable()
         table['id'] = np.arange(1, len(order) + 1)
         # Plain Quantities (not Longitude/Latitude) so that empty and full
@@ -430,17 +561,7 @@ class DendroExtractor:
         table['npix'] = columns['npix'].astype(int)
         table['tile'] = columns['tile'].astype(int)
         describe_columns(table)
-        table.meta.update(self._meta(mosaic))
+        table.meta.update(provenance_meta(mosaic, extractor=self))
+        table.meta.update(run.thresholds.as_meta(), threshold=self.threshold,
+                          global_rms=run.noise.global_rms.to_string())
         return table, {'part': columns['part'].astype(int), 'label': columns['label'].astype(int)}
-
-    def _meta(self, mosaic):
-        def plain(value):
-            return value.to_string() if isinstance(value, u.Quantity) else value
-        return {'extractor': 'DendroExtractor', 'threshold': self.threshold,
-                'structure': self.structure, 'backend': self.backend,
-                'min_value': plain(self.min_value_), 'min_delta': plain(self.min_delta_),
-                'min_npix': self.min_npix_, 'tile_size': self.tile_size,
-                'tile_overlap': self.tile_overlap, 'max_eccentricity': self.max_eccentricity,
-                'gaussian_correction': self.gaussian_correction,
-                'threshold_unit': 'local rms' if self.threshold == 'local' else str(mosaic.unit),
-                'mosaic': mosaic.name, 'global_rms': plain(self.rms_)}

@@ -19,7 +19,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from ._columns import missing_column_error, quantity, text
+from ._columns import missing_column_error, noise_column, quantity, text
 
 __all__ = ['DR2_ENVELOPE', 'S_CODES', 'resolved_envelope', 'signal_to_noise',
            'is_unresolved', 'unresolved_fraction', 's_code_fractions']
@@ -70,8 +70,9 @@ def signal_to_noise(catalog, snr='peak', rms=None):
     ----------
     catalog : `~astropy.table.Table`
     snr : {'peak', 'total'} or array
-        ``'peak'``: ``peak_flux / local_rms``, or the ``snr`` column when
-        there is no ``local_rms`` column. ``'total'``: ``total_flux /
+        ``'peak'``: ``peak_flux / local_rms`` (``peak_flux / island_rms``
+        for survey catalogues such as LoTSS DR2), or the ``snr`` column when
+        there is neither noise column. ``'total'``: ``total_flux /
         total_flux_err``. An array is returned as it is.
     rms : `~astropy.units.Quantity`, optional
         Noise (mJy/beam or Jy/beam, scalar or per row) used where
@@ -97,7 +98,7 @@ def signal_to_noise(catalog, snr='peak', rms=None):
             return np.asarray((total / error).to_value(u.dimensionless_unscaled))
     if snr != 'peak':
         raise ValueError(f"{caller}: snr must be 'peak', 'total' or an array, not {snr!r}.")
-    local = quantity(catalog, 'local_rms', u.mJy / u.beam, caller=caller)
+    local = noise_column(catalog, caller)
     if local is None and rms is None and 'snr' in catalog.colnames:
         return quantity(catalog, 'snr', u.dimensionless_unscaled, caller=caller).value
     peak = quantity(catalog, 'peak_flux', u.mJy / u.beam, caller=caller, required=True)
@@ -153,9 +154,10 @@ def is_unresolved(catalog, *, snr='peak', rms=None, parameters=DR2_ENVELOPE):
     caller = 'is_unresolved'
     total = quantity(catalog, 'total_flux', u.mJy, caller=caller, required=True).value
     peak = quantity(catalog, 'peak_flux', u.mJy / u.beam, caller=caller, required=True).value
-    if 'local_rms' not in catalog.colnames and 'snr' not in catalog.colnames and rms is None \
+    if noise_column(catalog, caller) is None and 'snr' not in catalog.colnames and rms is None \
             and isinstance(snr, str) and snr == 'peak':
-        raise missing_column_error(catalog, 'local_rms', caller + ' (or pass rms=)')
+        raise missing_column_error(catalog, 'local_rms',
+                                   caller + ' (or island_rms, or pass rms=)')
     values = signal_to_noise(catalog, snr, rms)
     if len(catalog) and not np.any(np.isfinite(values)):
         raise ValueError(f'{caller}: no row has a signal-to-noise ratio (local_rms, snr or '

@@ -13,7 +13,7 @@ __all__ = ['catalog_summary']
 #: Columns whose median the summary reports, with their units.
 MEDIAN_COLUMNS = {'total_flux': u.mJy, 'peak_flux': u.mJy / u.beam, 'major_fwhm': u.arcsec,
                   'minor_fwhm': u.arcsec, 'dc_major_fwhm': u.arcsec, 'dc_minor_fwhm': u.arcsec,
-                  'local_rms': u.mJy / u.beam}
+                  'local_rms': u.mJy / u.beam, 'island_rms': u.mJy / u.beam}
 
 
 def catalog_summary(catalog, area=None, *, by=None, snr='peak', rms=None):
@@ -42,7 +42,7 @@ def catalog_summary(catalog, area=None, *, by=None, snr='peak', rms=None):
         ``fraction`` (of all sources), ``density`` (deg**-2),
         ``median_<column>`` for ``total_flux``, ``peak_flux``,
         ``major_fwhm``, ``minor_fwhm``, ``dc_major_fwhm``,
-        ``dc_minor_fwhm``, ``local_rms`` (medians of the finite values,
+        ``dc_minor_fwhm``, ``local_rms``, ``island_rms`` (medians of the finite values,
         with units), and ``unresolved_fraction`` (`is_unresolved`; NaN when
         it cannot be told). ``meta['area']`` is the area used (NaN deg**2
         when unknown).

@@ -1,6 +1,7 @@
 """Survey-scale runs: every mosaic of a survey on Dask, resumable, merged into one catalogue.
 
-`run_survey` sends one task per mosaic (or per tile of a large mosaic) to a
+`run_survey` sends one task per mosaic (each running the
+`~lotss_tools.Pipeline`; a large mosaic is tiled by the extractor) to a
 Dask cluster (a `~dask.distributed.LocalCluster` on a laptop, a SLURM or PBS
 cluster started with dask-jobqueue, or any running scheduler), records each
 mosaic in a `Manifest` as it finishes, and merges the catalogues across

@@ -10,13 +10,13 @@ run skips the mosaics that are done with the same parameters.
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
+from .._params import describe_value
 from ..io import atomic_path
 
 __all__ = ['Manifest', 'MANIFEST_COLUMNS', 'describe_parameters', 'parameters_hash']
@@ -34,16 +34,14 @@ MANIFEST_COLUMNS = {
     'n_rejected': (None, 'sources rejected by the cleaner (rows of the rejected file)'),
     'n_reference': (None, 'reference sources on the valid pixels of the mosaic '
                           '(-1: no reference)'),
-    'n_matched': (None, 'kept sources matched one-to-one with a reference source '
-                        '(-1: no reference)'),
+    'n_matched': (None, 'reference sources on the valid pixels matched one-to-one with a '
+                        'kept source (-1: no reference)'),
     'recall': (None, 'n_matched / n_reference (NaN without a reference)'),
     'precision': (None, 'n_matched / n_kept (NaN without a reference)'),
     'f1': (None, 'harmonic mean of recall and precision (NaN without a reference)'),
-    'n_tiles': (None, 'tasks the extraction was split into (1: the whole mosaic at once)'),
+    'n_tiles': (None, 'tiles the extractor processed the mosaic in (1: the whole mosaic at '
+                      'once)'),
     'time': (u.s, 'wall-clock time of the mosaic, all its tasks added'),
-    'peak_memory': (u.MiB, 'largest memory traced (tracemalloc: Python objects and numpy '
-                           'arrays) in the worker during the mosaic; an upper bound when '
-                           'the worker runs several tasks at once'),
     'worker_max_rss': (u.MiB, 'largest resident memory of the worker process so far '
                               '(getrusage ru_maxrss)'),
     'worker': (None, 'the Dask worker (or process) that ran the mosaic'),
@@ -58,31 +56,15 @@ MANIFEST_COLUMNS = {
 }
 
 
-def _plain(value):
-    """A JSON-friendly, address-free description of a parameter value."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, u.Quantity):
-        return value.to_string() if value.isscalar else [_plain(v) for v in value]
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if isinstance(value, Path):
-        return str(value)
-    text = repr(value)
-    return re.sub(r' at 0x[0-9a-fA-F]+', '', text)
-
-
 def describe_parameters(**objects):
     """Describe the objects of a survey run as a JSON-friendly dict.
 
-    An object with its own ``__repr__`` is described by it (memory
-    addresses removed); other objects by their class and public attributes
-    (fitted attributes, ending in ``_``, are left out). Two runs with equal
-    descriptions compute the same catalogues.
+    An estimator of the package is described by its class and its settings
+    (``describe_params``: every ``__init__`` parameter, without those that
+    only change how fast it runs, such as ``n_jobs``); another object with
+    its own ``__repr__`` by it (memory addresses removed), others by their
+    class and public attributes. Two runs with equal descriptions compute
+    the same catalogues.
 
     Parameters
     ----------
@@ -108,12 +90,15 @@ def describe_parameters(**objects):
         cls = type(obj)
         if obj is None or isinstance(obj, (bool, int, float, str, u.Quantity, Path, list, tuple,
                                            dict)):
-            described[name] = _plain(obj)
+            described[name] = describe_value(obj)
+        elif callable(getattr(obj, 'describe_params', None)):
+            described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}',
+                               **obj.describe_params()}
         elif cls.__repr__ is not object.__repr__:
             described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}',
-                               'repr': _plain(obj)}
+                               'repr': describe_value(obj)}
         else:
-            attributes = {k: _plain(v) for k, v in sorted(vars(obj).items())
+            attributes = {k: describe_value(v) for k, v in sorted(vars(obj).items())
                           if not k.startswith('_') and not k.endswith('_')}
             described[name] = {'class': f'{cls.__module__}.{cls.__qualname__}', **attributes}
     return described
@@ -188,7 +173,7 @@ class Manifest:
         """Write the manifest atomically."""
         content = {'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
                    'mosaics': {k: self.records[k] for k in sorted(self.records)}}
-        text = json.dumps(content, indent=1, sort_keys=True, default=_plain)
+        text = json.dumps(content, indent=1, sort_keys=True, default=describe_value)
         with atomic_path(self.path, overwrite=True) as tmp:
             tmp.write_text(text + '\n')
         return self.path
@@ -220,7 +205,7 @@ class Manifest:
         table = QTable()
         for column, (unit, description) in MANIFEST_COLUMNS.items():
             values = [row.get(column) for row in rows]
-            if column in ('recall', 'precision', 'f1', 'time', 'peak_memory', 'worker_max_rss'):
+            if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss'):
                 data = np.array([np.nan if v is None else float(v) for v in values])
             elif column.startswith('n_'):
                 default = 1 if column == 'n_tiles' else -1

@@ -84,7 +84,7 @@ class SurveyResult:
             lines.append(f'precision {s["precision_mean"]:.3f} +- {s["precision_std"]:.3f}, '
                          f'{100 * s["precision_below_50"]:.0f}% of mosaics below 0.5 '
                          f'({s["n_scored"]} mosaics scored)')
-        lines.append(f'processing time {s["time"]:.1f}, largest peak memory '
-                     f'{s["max_peak_memory"].to_value(u.MiB):.0f} MiB')
+        lines.append(f'processing time {s["time"]:.1f}, largest worker memory '
+                     f'{s["max_worker_rss"].to_value(u.MiB):.0f} MiB')
         lines += [f'  {name:<10s} {path}' for name, path in self.paths.items() if path]
         return '\n'.join(lines)

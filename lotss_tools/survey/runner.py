@@ -6,16 +6,15 @@ import uuid
 from pathlib import Path
 
 from astropy import units as u
-from astropy.io import fits
 from astropy.table import QTable, Table
 
 from ..io import write_table
-from ..tiling import TileGrid
+from ..radii import MERGE_RADIUS
 from .cluster import SYNCHRONOUS, import_distributed, survey_executor
 from .manifest import Manifest, describe_parameters, parameters_hash
 from .result import SurveyResult
 from .summary import merge_survey, survey_summary
-from .tasks import LOTSS_DR2, extract_tile, process_mosaic
+from .tasks import LOTSS_DR2_REFERENCE, process_mosaic
 
 __all__ = ['run_survey', 'find_mosaics', 'SURVEY_FILES']
 
@@ -97,11 +96,11 @@ def find_mosaics(mosaics):
 def _reference_table(reference):
     """(value passed to the tasks, description for the parameters) of ``reference``."""
     from ..catalogs.cache import table_checksum
-    from ..matching import catalog_coordinates
+    from ..schema import catalog_coordinates
     if reference is None:
         return None, None
-    if isinstance(reference, str) and reference == LOTSS_DR2:
-        return LOTSS_DR2, LOTSS_DR2
+    if isinstance(reference, str) and reference == LOTSS_DR2_REFERENCE:
+        return LOTSS_DR2_REFERENCE, LOTSS_DR2_REFERENCE
     if isinstance(reference, (str, Path)):
         from ..catalogs import load_catalog
         path = Path(reference)
@@ -110,8 +109,8 @@ def _reference_table(reference):
     elif isinstance(reference, Table):
         table, description = reference, {'table': 'in memory'}
     else:
-        raise TypeError(f"reference must be None, {LOTSS_DR2!r}, a catalogue file or an astropy "
-                        f"Table, not {type(reference).__name__}.")
+        raise TypeError(f"reference must be None, {LOTSS_DR2_REFERENCE!r}, a catalogue file or "
+                        f"an astropy Table, not {type(reference).__name__}.")
     try:
         coords = catalog_coordinates(table)
     except (ValueError, TypeError) as exc:   # fail now, not once per mosaic
@@ -125,22 +124,6 @@ def _reference_table(reference):
     return table, description
 
 
-def _tiles(path, tile_size, tile_overlap):
-    """(window, core, number) of each tile of a large mosaic, or None to run it whole."""
-    if tile_size is None:
-        return None
-    try:
-        with fits.open(path) as hdus:
-            header = next(h.header for h in hdus if h.is_image and h.header.get('NAXIS', 0) >= 2)
-        shape = (int(header['NAXIS2']), int(header['NAXIS1']))
-    except Exception:   # unreadable: run it whole, so that the task reports why
-        return None
-    if max(shape) <= tile_size:
-        return None
-    grid = TileGrid(shape, tile_size=tile_size, overlap=tile_overlap)
-    return [(tile.slices, tile.core, number) for number, tile in enumerate(grid)]
-
-
 def _failed_record(name, path, phash, exc):
     """Record of a mosaic whose task did not return (a worker died too often, cancelled...)."""
     text = str(exc).strip().splitlines()
@@ -150,11 +133,13 @@ def _failed_record(name, path, phash, exc):
 
 def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=None,
                matcher=None, client=None, n_workers=None, resume=True, tile_size=None,
-               tile_overlap=128, merge_radius=6 * u.arcsec, progress=False, cluster_options=None):
+               merge_radius=MERGE_RADIUS, progress=False, cluster_options=None):
     """Process every mosaic of a survey, resumably, and merge them into one catalogue.
 
-    Each mosaic is a task: read it, extract its sources, clean them,
-    cross-match them with the reference (if any) and write the catalogue,
+    Each mosaic is a task that runs the `~lotss_tools.Pipeline`: read it,
+    extract its sources, clean them, cross-match them with the reference
+    (if any; recall counts the reference sources on the mosaic's valid
+    pixels) and write the catalogue,
     the rejected rows and the footprint into ``output_dir/mosaics/``
     (atomically). The manifest (``manifest.json``) records each mosaic as
     it finishes: status, parameters, counts, recall and precision, time,
@@ -175,18 +160,18 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
         Every worker must see them at the same paths (a shared file system).
     output_dir : str or `os.PathLike`
         Folder for the outputs; created if needed. Workers write into it.
-    extractor : object, optional
-        With ``extract(mosaic) -> QTable``; default `~lotss_tools.DendroExtractor()`.
-    cleaner : object, optional
-        With ``clean(catalog) -> (kept, rejected)``; default
-        `~lotss_tools.CatalogCleaner()`.
+    extractor : `~lotss_tools.DendroExtractor`, optional
+        Default ``DendroExtractor()``.
+    cleaner : `~lotss_tools.CatalogCleaner`, optional
+        Default ``CatalogCleaner()``.
     reference : None, str, `os.PathLike` or `~astropy.table.Table`
         What to score each mosaic against: a table or a catalogue file
         (read once with `~lotss_tools.catalogs.load_catalog`; each mosaic
         uses the rows on its valid pixels), ``'lotss-dr2'`` (LoTSS DR2 from
         VizieR for each mosaic, through the package's cache), or None.
     matcher : `~lotss_tools.CrossMatcher`, optional
-        How to match; default ``CrossMatcher()`` (12 arcsec, one-to-one).
+        How to match; default ``CrossMatcher()`` (one-to-one within
+        `~lotss_tools.radii.MATCH_RADIUS`).
     client : `dask.distributed.Client`, str or None
         An existing client, the address of a running scheduler, None for a
         new `~dask.distributed.LocalCluster` on this machine, or
@@ -198,16 +183,15 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
         Skip the mosaics the manifest records as done with the same
         parameters. False processes every mosaic again.
     tile_size : int, optional
-        Split mosaics larger than this many pixels on a side into tiles of
-        this size that are extracted as separate tasks (so one large mosaic
-        uses several workers). Each tile is extracted on its own (its own
-        noise and thresholds) and reports the sources whose centroid falls
-        in its core, so each source comes from one tile.
-    tile_overlap : int
-        Pixels shared by neighbouring tiles; sources more than half of it
-        beyond their tile's core are cut.
+        Extract each mosaic in tiles of this size: the extractor's own
+        tiling (``DendroExtractor(tile_size=tile_size)``: one noise model
+        for the mosaic, each source reported by the tile that owns its peak,
+        sources cut by a tile edge regrown whole), so the catalogue is the
+        one ``DendroExtractor(tile_size=tile_size).extract(mosaic)`` gives.
+        The extractor's ``n_jobs`` threads work on the tiles.
     merge_radius : `~astropy.units.Quantity`
-        Largest separation of two copies of a source in overlapping mosaics.
+        Largest separation of two copies of a source in overlapping mosaics
+        (default `~lotss_tools.radii.MERGE_RADIUS`).
     progress : bool
         Show a progress bar over the mosaics.
     cluster_options : dict, optional
@@ -238,9 +222,8 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
     >>> run_survey(folder, f'{folder}/out', client='synchronous').n_skipped
     2
     """
-    from ..cleaning import CatalogCleaner
-    from ..crossmatch import CrossMatcher
     from ..extraction import DendroExtractor
+    from ..pipeline import Pipeline
 
     start = time.perf_counter()
     if not (isinstance(client, str) and client == SYNCHRONOUS):
@@ -248,22 +231,19 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
     output_dir = Path(output_dir)
     found = find_mosaics(mosaics)
     extractor = DendroExtractor() if extractor is None else extractor
-    cleaner = CatalogCleaner() if cleaner is None else cleaner
-    for obj, method, what in ((extractor, 'extract', 'extractor'), (cleaner, 'clean', 'cleaner')):
-        if not callable(getattr(obj, method, None)):
-            raise TypeError(f'{what} must have a method {method}(), not {type(obj).__name__}.')
-    if tile_size is not None and not (int(tile_size) == tile_size and tile_size > 2 * tile_overlap):
-        raise ValueError(f'tile_size must be an integer larger than twice tile_overlap '
-                         f'({tile_overlap}), not {tile_size!r}.')
+    if tile_size is not None:
+        if not (int(tile_size) == tile_size and tile_size > 0):
+            raise ValueError(f'tile_size must be a positive integer, not {tile_size!r}.')
+        if not hasattr(extractor, 'with_params'):
+            raise TypeError(f'tile_size needs an extractor with settings (DendroExtractor), '
+                            f'not {type(extractor).__name__}.')
+        extractor = extractor.with_params(tile_size=int(tile_size))
     reference_value, reference_description = _reference_table(reference)
-    if reference_value is not None:
-        matcher = CrossMatcher() if matcher is None else matcher
-    else:
-        matcher = None
+    pipeline = Pipeline(extractor, cleaner, matcher)
     parameters = describe_parameters(
-        extractor=extractor, cleaner=cleaner, matcher=matcher, reference=reference_description,
-        tiling=None if tile_size is None else {'tile_size': int(tile_size),
-                                               'tile_overlap': int(tile_overlap)})
+        extractor=pipeline.extractor, cleaner=pipeline.cleaner,
+        matcher=pipeline.matcher if reference_value is not None else None,
+        reference=reference_description)
     phash = parameters_hash(parameters)
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -281,18 +261,9 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
         futures = {}
         run = uuid.uuid4().hex[:8]
         for name in todo:
-            path = found[name]
-            tiles = _tiles(path, tile_size, tile_overlap)
-            tile_futures = None
-            if tiles:
-                tile_futures = [executor.submit(extract_tile, str(path), name, window, core,
-                                                number, extractor,
-                                                key=f'extract-tile-{name}-{number}-{run}')
-                                for window, core, number in tiles]
-            future = executor.submit(process_mosaic, str(path), name, str(output_dir),
-                                     extractor=extractor, cleaner=cleaner, matcher=matcher,
-                                     reference=shared_reference, parameters_hash=phash,
-                                     tiles=tile_futures, key=f'process-mosaic-{name}-{run}')
+            future = executor.submit(process_mosaic, str(found[name]), name, str(output_dir),
+                                     pipeline=pipeline, reference=shared_reference,
+                                     parameters_hash=phash, key=f'process-mosaic-{name}-{run}')
             futures[future] = name
         _collect(executor, futures, found, manifest, phash, parameters, version, progress)
 

@@ -7,6 +7,7 @@ from astropy import units as u
 from astropy.table import QTable
 
 from ..cleaning import merge_catalogs
+from ..radii import MERGE_RADIUS
 from .footprints import FootprintFile
 
 __all__ = ['merge_survey', 'survey_summary', 'SUMMARY_COLUMNS']
@@ -30,11 +31,12 @@ SUMMARY_COLUMNS = {
     'n_sources': (None, 'sources of the survey catalogue (each overlap source once)'),
     'n_overlap_duplicates': (None, 'copies of sources in mosaic overlaps removed by the merge'),
     'time': (u.s, 'processing time of the mosaics, added (not the wall-clock time)'),
-    'max_peak_memory': (u.MiB, 'largest peak memory of a mosaic'),
+    'max_worker_rss': (u.MiB, 'largest resident memory of a worker process (getrusage '
+                              'ru_maxrss after its mosaics)'),
 }
 
 
-def merge_survey(output_dir, records, *, radius=6 * u.arcsec):
+def merge_survey(output_dir, records, *, radius=MERGE_RADIUS):
     """Merge the catalogues of processed mosaics across their overlaps.
 
     Each source seen by several mosaics is kept once: the copy farthest
@@ -141,7 +143,7 @@ def survey_summary(manifest, n_sources=None, n_overlap_duplicates=None):
         return int(np.sum(np.asarray(done[column]))) if len(done) else 0
 
     time = manifest['time'] if len(manifest) else np.zeros(0) * u.s
-    memory = manifest['peak_memory'] if len(manifest) else np.zeros(0) * u.MiB
+    memory = manifest['worker_max_rss'] if len(manifest) else np.zeros(0) * u.MiB
     values = {
         'n_mosaics': len(manifest), 'n_done': len(done), 'n_failed': len(manifest) - len(done),
         'n_scored': int(scored.sum()),
@@ -154,7 +156,7 @@ def survey_summary(manifest, n_sources=None, n_overlap_duplicates=None):
         'n_sources': -1 if n_sources is None else int(n_sources),
         'n_overlap_duplicates': -1 if n_overlap_duplicates is None else int(n_overlap_duplicates),
         'time': np.nansum(time.to_value(u.s)) * u.s,
-        'max_peak_memory': (np.nanmax(memory.to_value(u.MiB)) if np.isfinite(
+        'max_worker_rss': (np.nanmax(memory.to_value(u.MiB)) if np.isfinite(
             memory.value).any() else np.nan) * u.MiB,
     }
     summary = QTable()

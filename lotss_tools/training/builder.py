@@ -36,9 +36,11 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 
+from .._params import ParamsMixin
 from .. import __version__
-from ..matching import catalog_coordinates
 from ..mosaic import JY_PER_BEAM, Mosaic
+from ..radii import MATCH_RADIUS
+from ..schema import catalog_coordinates, has_columns, read_column
 from ..tiling import TileGrid
 from .dataset import PATCH_COLUMNS, TrainingSet, empty_boxes
 from .labels import LABELS, confidence_labels
@@ -53,30 +55,35 @@ _SHAPE_COLUMNS = ('total_flux', 'major_fwhm', 'minor_fwhm', 'pa')
 
 def _columns(table, which, beam):
     """Positions, fluxes and shapes of some rows of a catalogue, with defaults."""
-    missing = [name for name in _SHAPE_COLUMNS if name not in table.colnames]
+    missing = [name for name in _SHAPE_COLUMNS if not has_columns(table, [name])]
     if missing:
         raise ValueError(f'the {which} lacks the column(s) {", ".join(missing)} needed for '
                          f'target boxes (columns: {", ".join(table.colnames[:12])}).')
-    coords = catalog_coordinates(table)
+    coords = catalog_coordinates(table, which)
     beam_major = beam.major.to_value(u.arcsec)
 
+    def read(name, unit):
+        return read_column(table, name, unit, role=which, purpose='target boxes').value
+
     def axis(name):
-        values = u.Quantity(table[name], u.arcsec).value.astype(float)
+        values = read(name, u.arcsec)
         return np.where(np.isfinite(values) & (values > 0), values, beam_major)
-    pa = u.Quantity(table['pa'], u.deg).value.astype(float)
-    return {'ra': coords.icrs.ra.deg, 'dec': coords.icrs.dec.deg,
-            'total_flux': u.Quantity(table['total_flux'], u.mJy).value.astype(float),
+    pa = read('pa', u.deg)
+    return {'ra': coords.ra.deg, 'dec': coords.dec.deg,
+            'total_flux': read('total_flux', u.mJy),
             'major_fwhm': axis('major_fwhm'), 'minor_fwhm': axis('minor_fwhm'),
             'pa': np.where(np.isfinite(pa), pa, 0.0)}
 
 
-class TrainingSetBuilder:
+class TrainingSetBuilder(ParamsMixin):
     """Build training sets for deep-learning source detectors from LoTSS mosaics.
 
     The defaults are the 2023 research choices: 2x2 mean pooling, clip at
     0.4e-6 .. 0.4e-4 Jy/beam, ``tanh(3 x)``, 256-pixel patches shifted by
     240 from 64 pixels before the origin. `research_2024` gives the 2024
-    ones. See the module docstring for every step and rule.
+    ones. See the module docstring for every step and rule. Every parameter
+    is keyword-only; `build` returns the `~lotss_tools.training.TrainingSet`
+    and the builder keeps nothing of it.
 
     Parameters
     ----------
@@ -109,7 +116,8 @@ class TrainingSetBuilder:
         Edge rule: keep a box cut by the valid region if at least this
         fraction of its area remains.
     match_radius : `~astropy.units.Quantity`
-        Radius of the catalogue/reference cross-match.
+        Radius of the catalogue/reference cross-match (default
+        `~lotss_tools.radii.MATCH_RADIUS`).
     keep_labels : sequence of str, optional
         Confidence labels to keep as boxes; default all. ``('both',)``
         keeps only the sources both catalogues agree on.
@@ -127,10 +135,10 @@ class TrainingSetBuilder:
     ['unverified']
     """
 
-    def __init__(self, patch_size=256, patch_shift=240, origin_offset=64, pooling=2,
+    def __init__(self, *, patch_size=256, patch_shift=240, origin_offset=64, pooling=2,
                  pooling_method='mean', clip=FIXED_CLIP, percentiles=PERCENTILE_CLIP,
                  stretch='tanh', tanh_scale=3.0, fill_value=0.0, min_valid_fraction=0.0,
-                 box_scale=1.0, min_box_fraction=0.5, match_radius=6 * u.arcsec,
+                 box_scale=1.0, min_box_fraction=0.5, match_radius=MATCH_RADIUS,
                  keep_labels=None):
         ints = {'patch_size': patch_size, 'patch_shift': patch_shift,
                 'origin_offset': origin_offset}
@@ -172,7 +180,6 @@ class TrainingSetBuilder:
         self.min_box_fraction = float(min_box_fraction)
         self.match_radius = u.Quantity(match_radius, u.arcsec)
         self.keep_labels = keep_labels
-        self.training_set = None
 
     @classmethod
     def research_2024(cls, **kwargs):
@@ -233,13 +240,14 @@ class TrainingSetBuilder:
             ``sky_centroid``, ``total_flux``, ``major_fwhm``, ``minor_fwhm``
             and ``pa``). Without it, the patches have no boxes.
         reference : `~astropy.table.Table`, optional
-            A reference catalogue with the same columns (e.g. LoTSS DR2);
-            gives the confidence labels.
+            A reference catalogue with the same columns (e.g. LoTSS DR2;
+            survey column names such as ``RA``, ``Total_flux``, ``Maj`` are
+            understood, `lotss_tools.schema`); gives the confidence labels.
 
         Returns
         -------
         training_set : `~lotss_tools.training.TrainingSet`
-            Also kept as ``self.training_set`` for `write`.
+            Write it with `~lotss_tools.training.TrainingSet.write`.
         """
         if not isinstance(mosaic, Mosaic):
             raise TypeError(f'build needs a lotss_tools.Mosaic, not {type(mosaic).__name__}.')
@@ -267,8 +275,7 @@ class TrainingSetBuilder:
                               for k, name in enumerate(PATCH_COLUMNS)})
         for name, description in PATCH_COLUMNS.items():
             patch_table[name].info.description = description
-        self.training_set = TrainingSet(patches, masks, patch_table, boxes, wcs, parameters)
-        return self.training_set
+        return TrainingSet(patches, masks, patch_table, boxes, wcs, parameters)
 
     def _cut(self, image, finite):
         """Fixed-size patches of the normalised image, their masks and descriptions."""
@@ -363,12 +370,6 @@ class TrainingSetBuilder:
         return result
 
     # ------------------------------------------------------------------ files
-    def write(self, path, *, overwrite=False):
-        """Write the training set of the last `build` (see `TrainingSet.write`)."""
-        if self.training_set is None:
-            raise RuntimeError('nothing to write: call build(mosaic, catalog) first.')
-        return self.training_set.write(path, overwrite=overwrite)
-
     @staticmethod
     def read(path):
         """Read a training set written by `write` (see `TrainingSet.read`)."""

@@ -40,10 +40,6 @@ PATCH_COLUMNS = {
     'finite_fraction': 'fraction of the patch pixels that hold finite (not blanked) data',
 }
 
-_LABEL_COLOURS = {'both': 'lime', 'catalog_only': 'deepskyblue', 'reference_only': 'magenta',
-                  'unverified': 'cyan'}
-
-
 def _paths(path):
     path = Path(path)
     if path.suffix != '.npz':
@@ -184,35 +180,9 @@ class TrainingSet:
 
     # ------------------------------------------------------------------- plot
     def plot_patch(self, index, ax=None, *, boxes=True, cmap='inferno'):
-        """Show patch ``index`` with its boxes, coloured by confidence label.
-
-        Parameters
-        ----------
-        index : int
-        ax : `matplotlib.axes.Axes`, optional
-        boxes : bool
-            Draw the target boxes (both: lime; catalogue only: blue;
-            reference only: magenta; unverified: cyan).
-        cmap : str
-
-        Returns
-        -------
-        ax : `matplotlib.axes.Axes`
-        """
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Rectangle
-        if ax is None:
-            ax = plt.figure().add_subplot()
-        upper = float(np.nanmax(self.patches)) if self.patches.size else 1.0
-        ax.imshow(self.patches[index], origin='lower', cmap=cmap, vmin=0, vmax=upper or 1.0)
-        if boxes:
-            for row in self.boxes_of(index):
-                ax.add_patch(Rectangle((row['xmin'], row['ymin']), row['xmax'] - row['xmin'],
-                                       row['ymax'] - row['ymin'], fill=False, lw=1.0,
-                                       edgecolor=_LABEL_COLOURS.get(str(row['label']), 'white')))
-        info = self.patch_table[index]
-        ax.set_title(f'patch {index} (row {info["row"]}, col {info["col"]})', fontsize='small')
-        return ax
+        """Show patch ``index`` with its boxes; see `~lotss_tools.visualization.plot_training_patch`."""
+        from ..visualization import plot_training_patch
+        return plot_training_patch(self, index, ax=ax, boxes=boxes, cmap=cmap)
 
 
 def empty_boxes():

@@ -3,14 +3,15 @@
 A source found both by the package's extraction and by an independent
 reference catalogue (LoTSS DR2, made with PyBDSF) is a high-confidence
 target; a source found by only one of them is less certain. The match is
-`lotss_tools.matching.match_one_to_one` (optimal, each row used at most once).
+`lotss_tools.crossmatch.match_one_to_one` (optimal, each row used at most once).
 """
 
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from ..matching import match_one_to_one
+from ..crossmatch.assignment import match_one_to_one
+from ..radii import MATCH_RADIUS
 
 __all__ = ['LABELS', 'confidence_labels']
 
@@ -19,7 +20,7 @@ __all__ = ['LABELS', 'confidence_labels']
 LABELS = ('both', 'catalog_only', 'reference_only', 'unverified')
 
 
-def confidence_labels(catalog, reference=None, radius=6 * u.arcsec):
+def confidence_labels(catalog, reference=None, radius=MATCH_RADIUS):
     """Label every source of a catalogue and a reference by who found it.
 
     Parameters

@@ -20,7 +20,7 @@ from astropy.io import fits
 from astropy.table import QTable
 from astropy.wcs import WCS
 
-from ..matching import catalog_coordinates
+from ..schema import catalog_coordinates
 from ..mosaic import Mosaic
 from ..neighbours import pairs_within
 from ..simulate import _pixel_jacobian, _render

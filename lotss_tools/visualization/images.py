@@ -5,6 +5,8 @@ from astropy import units as u
 from astropy.visualization import (AsinhStretch, ImageNormalize, LinearStretch,
                                    LogStretch, SqrtStretch)
 
+from ..schema import catalog_coordinates
+
 __all__ = ['plot_mosaic', 'radio_normalization']
 
 _STRETCHES = {'asinh': lambda: AsinhStretch(a=0.1), 'linear': LinearStretch,
@@ -98,7 +100,6 @@ def plot_mosaic(mosaic, ax=None, *, stretch='asinh', catalog=None, cmap='inferno
     """
     import matplotlib.pyplot as plt
 
-    from ..matching import catalog_coordinates
 
     if ax is None:
         fig = plt.figure(figsize=(7, 6))

@@ -1,4 +1,4 @@
-"""One-to-one sky matching of two catalogues and the scores it gives.
+"""The assignment algorithm: one-to-one sky matching of two catalogues.
 
 Candidate pairs closer than the radius are found with a KD-tree
 (`lotss_tools.neighbours`); each source is then used at most once, on both
@@ -28,28 +28,14 @@ from astropy.coordinates import SkyCoord
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
-from .neighbours import pairs_within
+from ..neighbours import pairs_within
+from ..radii import MATCH_RADIUS
+from ..schema import catalog_coordinates
 
-__all__ = ['match_one_to_one', 'catalog_coordinates', 'recall_precision', 'MATCH_METHODS']
+__all__ = ['match_one_to_one', 'recall_precision', 'MATCH_METHODS']
 
 #: Matching rules understood by `match_one_to_one`.
 MATCH_METHODS = ('optimal', 'nearest')
-
-
-def catalog_coordinates(catalog, name='catalogue'):
-    """Sky positions of a catalogue: its ``sky_centroid`` or ``ra``/``dec`` columns.
-
-    ``ra``/``dec`` columns without a unit are taken to be in degrees; the
-    VizieR spellings ``RA``/``DEC`` and ``RAJ2000``/``DEJ2000`` are also
-    accepted. ``name`` is how an error message calls the table.
-    """
-    if 'sky_centroid' in catalog.colnames:
-        return catalog['sky_centroid']
-    for ra, dec in (('ra', 'dec'), ('RA', 'DEC'), ('RAJ2000', 'DEJ2000')):
-        if ra in catalog.colnames and dec in catalog.colnames:
-            return SkyCoord(u.Quantity(catalog[ra], u.deg), u.Quantity(catalog[dec], u.deg))
-    raise ValueError(f'the {name} has neither sky_centroid nor ra/dec columns '
-                     f'(columns: {", ".join(catalog.colnames[:12])}).')
 
 
 def _optimal(ia, ib, scaled, n_catalog, n_reference):
@@ -112,15 +98,17 @@ def _nearest(ia, ib, scaled, n_catalog, n_reference):
     return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, int)
 
 
-def match_one_to_one(catalog, reference, radius=6 * u.arcsec, *, method='optimal'):
+def match_one_to_one(catalog, reference, radius=MATCH_RADIUS, *, method='optimal'):
     """One-to-one match of two catalogues within a radius.
 
     Parameters
     ----------
     catalog, reference : `~astropy.table.Table` or `~astropy.coordinates.SkyCoord`
-        Tables with ``sky_centroid`` or ``ra``/``dec`` columns, or coordinates.
+        Tables with ``sky_centroid`` or ``ra``/``dec`` columns (read by
+        `~lotss_tools.schema.catalog_coordinates`), or coordinates.
     radius : `~astropy.units.Quantity`
-        Largest separation of a match.
+        Largest separation of a match (default
+        `~lotss_tools.radii.MATCH_RADIUS`, one LoTSS beam).
     method : {'optimal', 'nearest'}
         ``'optimal'``: the most pairs, then the smallest total separation.
         ``'nearest'``: closest pair first (see the module description).
@@ -159,13 +147,14 @@ def match_one_to_one(catalog, reference, radius=6 * u.arcsec, *, method='optimal
     return ia[chosen], ib[chosen], sep[chosen]
 
 
-def recall_precision(catalog, reference, radius=6 * u.arcsec, *, method='optimal'):
+def recall_precision(catalog, reference, radius=MATCH_RADIUS, *, method='optimal'):
     """Recall (matched / reference rows) and precision (matched / catalogue rows).
 
     Parameters
     ----------
     catalog, reference : `~astropy.table.Table`
     radius : `~astropy.units.Quantity`
+        Default `~lotss_tools.radii.MATCH_RADIUS`.
     method : {'optimal', 'nearest'}
         See `match_one_to_one`.
 

@@ -37,7 +37,8 @@ def plot_completeness(result, ax=None, *, bins=10, quantity='flux', recall=True,
     --------
     >>> import astropy.units as u
     >>> from astropy.table import QTable
-    >>> from lotss_tools.crossmatch import CrossMatcher, plot_completeness
+    >>> from lotss_tools.crossmatch import CrossMatcher
+    >>> from lotss_tools.visualization import plot_completeness
     >>> truth = QTable({'ra': [150.0, 150.1, 150.2] * u.deg, 'dec': [2.0, 2.0, 2.0] * u.deg,
     ...                 'total_flux': [0.5, 2.0, 8.0] * u.mJy})
     >>> result = CrossMatcher().match(truth[1:], truth)
