@@ -98,13 +98,14 @@ def research_min_npix(beam, pixel_scale):
     Returns
     -------
     min_npix : int
-        8 for LoTSS (6 arcsec beam, 1.5 arcsec pixels).
+        8 for LoTSS (6 arcsec beam, 1.5 arcsec pixels); at least 1 on
+        coarse images (see `~lotss_tools.Mosaic.undersampled`).
     """
     if pixel_scale.unit.is_equivalent(u.arcsec / u.pix):
         pixel_scale = pixel_scale * u.pix
     pixel = pixel_scale.to(u.arcsec)
     fwhm = np.sqrt(beam.major * beam.minor).to(u.arcsec)
-    return int(round(float(2 * fwhm / pixel)))
+    return max(1, int(round(float(2 * fwhm / pixel))))
 
 
 @dataclass(frozen=True)

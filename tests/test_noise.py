@@ -168,3 +168,7 @@ def test_research_threshold_above_the_noise_is_quiet():
         warnings.simplefilter('error', ThresholdBelowNoiseWarning)
         thresholds = research_thresholds(mosaic)
     assert thresholds.reliable and thresholds.min_value_sigmas >= 1
+
+
+def test_research_min_npix_is_at_least_one_pixel():
+    assert research_min_npix(Beam(6 * u.arcsec), 61 * u.arcsec) == 1

@@ -18,13 +18,14 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._params import ParamsMixin
-from ..exceptions import NoDetectionsWarning
+from ..exceptions import NoDetectionsWarning, UndersampledBeamWarning
+from ..mosaic import MIN_PIXELS_PER_BEAM
 from ..noise import NoiseModel, research_min_npix, research_thresholds
 from ..provenance import provenance_meta
 from ..schema import as_icrs, describe_columns
 from ..tiling import TileGrid
 from ._fast_dendrogram import compute_dendrogram
-from .measure import SIGMA_TO_FWHM, measure_structures, sky_position_angle
+from .measure import SIGMA_TO_FWHM, beam_limited, measure_structures, sky_position_angle
 
 __all__ = ['DendroExtractor', 'Extraction', 'ExtractionThresholds']
 
@@ -52,6 +53,15 @@ def _labels(image, min_value, min_delta, min_npix, structure, backend):
         return _astrodendro_labels(image, min_value, min_delta, min_npix, structure)
     dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix)
     return dendrogram.leaf_labels() if structure == 'leaves' else dendrogram.trunk_labels()
+
+
+def _beam_in_pixels(mosaic):
+    """``(major_fwhm, minor_fwhm, angle)`` of the beam in pixels, angle from +x (radians)."""
+    major, minor = mosaic.beam_fwhm_pixels
+    center = mosaic.center
+    tip = center.directional_offset_by(mosaic.beam.pa, mosaic.beam.major)
+    (x0, y0), (x1, y1) = (mosaic.wcs.world_to_pixel(c) for c in (center, tip))
+    return major, minor, float(np.arctan2(y1 - y0, x1 - x0))
 
 
 def _touches_inner_edge(labels, window, shape):
@@ -137,6 +147,7 @@ class _Levels:
         self.thresholds, self.noise = thresholds, noise
         self.image, self.flux, self.levels = image, flux, levels
         self.min_npix = thresholds.min_npix
+        self.beam = None      # (major, minor, angle) in pixels for undersampled images
 
 
 class DendroExtractor(ParamsMixin):
@@ -340,7 +351,8 @@ class DendroExtractor(ParamsMixin):
         if labels.max() == 0:
             return labels, None
         return labels, measure_structures(run.flux[window], labels,
-                                          gaussian_correction=self.gaussian_correction)
+                                          gaussian_correction=self.gaussian_correction,
+                                          beam=run.beam)
 
     def _grow_cut_source(self, run, window, peak):
         """Re-extract a source cut by a tile edge in ever larger windows."""
@@ -383,12 +395,23 @@ class DendroExtractor(ParamsMixin):
         `~lotss_tools.exceptions.NoDetectionsWarning`
             When no source is found (the catalogue is empty, with its columns).
         """
+        if mosaic.undersampled:
+            major, minor = mosaic.beam_fwhm_pixels
+            warnings.warn(f'the beam of mosaic {mosaic.name or "(unnamed)"} spans only '
+                          f'{major:.2g} x {minor:.2g} pixels (fewer than {MIN_PIXELS_PER_BEAM}): '
+                          'sizes are floored at the beam, sources no larger than the beam are '
+                          'measured as point sources (total flux = fitted peak), and sources '
+                          'that light a single pixel cannot pass the dendrogram min_delta test; '
+                          'regrid to at least 2.5 pixels per beam for complete detection.',
+                          UndersampledBeamWarning)
         if noise is None:
             noise = self.noise_model(mosaic)
         else:
             noise.check(mosaic, maps=self.threshold == 'local')
         thresholds = self._thresholds(mosaic)
         run = self._levels(mosaic, noise, thresholds)
+        if mosaic.undersampled:
+            run.beam = _beam_in_pixels(mosaic)
         parts, label_images = [], []
 
         def add(measured, window, labels, number):
@@ -509,15 +532,25 @@ class DendroExtractor(ParamsMixin):
         measured['tile'] = np.full(measured['label'].size, number)
         return measured
 
+    @staticmethod
+    def _beam_limited(mosaic, columns):
+        """Sizes floored at the beam, point-like structures measured as point sources."""
+        beam_area = mosaic.beam_area.to_value(u.pix ** 2)
+        return beam_limited(columns, *_beam_in_pixels(mosaic), beam_area)
+
     def _table(self, mosaic, run, parts):
+        keys = ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major', 'sigma_minor',
+                'theta', 'npix', 'tile', 'part', 'label') + (
+                    ('beam_amplitude',) if run.beam is not None else ())
         columns = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
-                   for k in ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major',
-                             'sigma_minor', 'theta', 'npix', 'tile', 'part', 'label')}
+                   for k in keys}
         # A source re-extracted from several cut tiles is kept once (by its peak pixel).
         peak_index = (columns['peak_y'].astype(np.int64) * mosaic.shape[1]
                       + columns['peak_x'].astype(np.int64))
         _, first = np.unique(peak_index, return_index=True)
         columns = {k: v[np.sort(first)] for k, v in columns.items()}
+        if mosaic.undersampled:
+            columns = self._beam_limited(mosaic, columns)
         good = np.isfinite(columns['x']) & np.isfinite(columns['y'])
         with np.errstate(invalid='ignore', divide='ignore'):
             eccentricity = np.sqrt(1 - (columns['sigma_minor'] / columns['sigma_major']) ** 2)

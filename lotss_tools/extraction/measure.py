@@ -65,7 +65,7 @@ def sky_position_angle(wcs, x, y, pixel_angle):
     return pa * u.deg
 
 
-def measure_structures(values, labels, *, gaussian_correction=True):
+def measure_structures(values, labels, *, gaussian_correction=True, beam=None):
     """Moments of every labelled structure of an image.
 
     Parameters
@@ -77,6 +77,12 @@ def measure_structures(values, labels, *, gaussian_correction=True):
     gaussian_correction : bool
         Correct the flux and second moments for the part of a Gaussian
         source below the structure's lowest pixel (see Notes).
+    beam : tuple of three floats, optional
+        ``(major_fwhm, minor_fwhm, angle)`` of the beam in pixels and radians
+        from +x. When given, ``beam_amplitude`` is also returned: the
+        least-squares amplitude of the beam centred on each structure's
+        centroid, ``sum(B v) / sum(B**2)`` over its pixels (the peak of a point
+        source, even when it falls between pixel centres; used by `beam_limited`).
 
     Returns
     -------
@@ -133,9 +139,21 @@ def measure_structures(values, labels, *, gaussian_correction=True):
         var_major, var_minor = var_major * var_factor, var_minor * var_factor
     else:
         flux = total
-    return {'label': present, 'npix': npix, 'sum': total, 'flux': flux, 'x': xc, 'y': yc,
-            'peak': peak, 'peak_x': px[peak_at], 'peak_y': py[peak_at], 'vmin': vmin,
-            'sigma_major': np.sqrt(var_major), 'sigma_minor': np.sqrt(var_minor), 'theta': theta}
+    result = {'label': present, 'npix': npix, 'sum': total, 'flux': flux, 'x': xc, 'y': yc,
+              'peak': peak, 'peak_x': px[peak_at], 'peak_y': py[peak_at], 'vmin': vmin,
+              'sigma_major': np.sqrt(var_major), 'sigma_minor': np.sqrt(var_minor),
+              'theta': theta}
+    if beam is not None:
+        major, minor, angle = beam
+        dx, dy = px - xc[compact], py - yc[compact]
+        along = dx * np.cos(angle) + dy * np.sin(angle)
+        across = -dx * np.sin(angle) + dy * np.cos(angle)
+        b = np.exp(-0.5 * ((along * SIGMA_TO_FWHM / major) ** 2
+                           + (across * SIGMA_TO_FWHM / minor) ** 2))
+        with np.errstate(invalid='ignore', divide='ignore'):
+            result['beam_amplitude'] = (np.bincount(compact, b * v, m)
+                                        / np.bincount(compact, b * b, m))
+    return result
 
 
 def beam_limited(measured, beam_major, beam_minor, beam_angle, beam_area):
@@ -152,8 +170,12 @@ def beam_limited(measured, beam_major, beam_minor, beam_angle, beam_area):
       restoring beam);
     * treats as point sources the structures whose moment FWHM is at most
       the larger of the beam major axis and 2 pixels: their sizes and angle
-      become the beam's and their flux the peak (total flux = peak flux, the
-      flux of an unresolved source);
+      become the beam's and their total flux that of an unresolved source,
+      its peak: the least-squares amplitude of the beam fitted at the
+      structure's centroid (``beam_amplitude`` from `measure_structures`
+      with ``beam=``; the brightest pixel when absent), so that noise pixels
+      joining the structure add nothing and a source between pixel centres
+      keeps its flux;
     * keeps the pixel-sum flux of larger (resolved) structures, but never
       below the peak.
 
@@ -182,7 +204,8 @@ def beam_limited(measured, beam_major, beam_minor, beam_angle, beam_area):
     >>> from lotss_tools.extraction import beam_limited, measure_structures
     >>> image = np.zeros((5, 5)); image[2, 2] = 0.065      # Jy/beam
     >>> labels = (image > 0).astype(int)
-    >>> measured = measure_structures(image, labels, gaussian_correction=False)
+    >>> measured = measure_structures(image, labels, gaussian_correction=False,
+    ...                               beam=(0.44, 0.39, 0.0))
     >>> fixed = beam_limited(measured, 0.44, 0.39, 0.0, 0.195)
     >>> bool(fixed['point_like'][0]), round(float(fixed['flux'][0] / 0.195), 3)
     (True, 0.065)
@@ -196,7 +219,10 @@ def beam_limited(measured, beam_major, beam_minor, beam_angle, beam_area):
     result['sigma_minor'] = np.where(point_like, beam_minor * to_sigma,
                                      np.maximum(measured['sigma_minor'], beam_minor * to_sigma))
     result['theta'] = np.where(point_like, beam_angle, measured['theta'])
+    amplitude = measured.get('beam_amplitude', measured['peak'])
+    amplitude = np.where(np.isfinite(amplitude) & (amplitude > 0), amplitude, measured['peak'])
     peak_flux = measured['peak'] * beam_area
-    result['flux'] = np.where(point_like, peak_flux, np.maximum(measured['flux'], peak_flux))
+    result['flux'] = np.where(point_like, amplitude * beam_area,
+                              np.maximum(measured['flux'], peak_flux))
     result['point_like'] = point_like
     return result
