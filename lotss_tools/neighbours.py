@@ -2,14 +2,31 @@
 
 Positions become 3-D unit vectors and a `scipy.spatial.cKDTree` is searched
 with the chord length that corresponds to an angular radius, which is exact
-for any separation and scales to millions of sources.
+for any separation and scales to millions of sources. Separations and
+position angles of the pairs found are computed from the same vectors with
+plain numpy (`separations`, `position_angles`), without building
+`~astropy.coordinates.SkyCoord` objects for millions of pairs.
 """
 
 import numpy as np
 from astropy import units as u
 from scipy.spatial import cKDTree
 
-__all__ = ['unit_vectors', 'chord_length', 'pairs_within', 'SkyTree']
+__all__ = ['unit_vectors', 'chord_length', 'separations', 'position_angles', 'pairs_within',
+           'SkyTree']
+
+#: Tree construction: the sliding-midpoint rule without shrunk node boxes
+#: builds a tree of 1e6 sky positions in half the time of scipy's default
+#: (median splits, compact nodes), and answers the same queries as fast.
+_TREE_OPTIONS = dict(balanced_tree=False, compact_nodes=False)
+#: Variable-radius searches ask the tree for slightly more than the radius
+#: (relative margin), then keep the pairs by an exact test on the separation,
+#: so that rounding inside the tree can never drop a pair.
+_SEARCH_MARGIN = 1 + 1e-9
+#: One more tree-to-tree search costs about as much as this many candidate
+#: pairs per point of the target tree (measured with scipy 1.17: 30 ms for a
+#: tree of 1e6 points, against about 100 ns per candidate pair).
+_SEARCH_COST = 0.3
 
 
 def unit_vectors(coords):
@@ -29,6 +46,58 @@ def _angle_from_chord(chord):
     return (2.0 * np.arcsin(np.clip(0.5 * chord, 0, 1)) * u.radian).to(u.arcsec)
 
 
+def _chord_from_arcsec(radius):
+    return 2.0 * np.sin(0.5 * np.radians(np.asarray(radius, float) / 3600.0))
+
+
+def separations(vectors_a, vectors_b):
+    """Angular separations of pairs of unit vectors (arcsec), row by row.
+
+    From the chord ``|a - b|``, which is accurate at all separations
+    (unlike the dot product at small ones).
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.coordinates import SkyCoord
+    >>> a = unit_vectors(SkyCoord([10] * u.deg, [0] * u.deg))
+    >>> b = unit_vectors(SkyCoord([10] * u.deg, [3] * u.arcsec))
+    >>> separations(a, b).round(6)
+    <Quantity [3.] arcsec>
+    """
+    return _angle_from_chord(np.linalg.norm(np.asarray(vectors_a) - np.asarray(vectors_b),
+                                            axis=-1))
+
+
+def position_angles(origins, targets):
+    """Position angles (east of north, degrees in [0, 360)) of ``targets`` seen from ``origins``.
+
+    The same angle as `astropy.coordinates.SkyCoord.position_angle`, from
+    unit vectors (shape ``(n, 3)``): the offset ``target - origin``
+    projected on the local east and north directions of the origin,
+    ``(-y, x, 0)`` and ``(-z x, -z y, x**2 + y**2)`` (both scaled by
+    ``cos(dec)``, which `~numpy.arctan2` ignores). The two agree to about
+    ``1e-16 / separation`` radians (1e-9 deg at 1 arcsec).
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.coordinates import SkyCoord
+    >>> origin, target = SkyCoord(10 * u.deg, 50 * u.deg), SkyCoord(10.01 * u.deg, 50 * u.deg)
+    >>> float(position_angles(unit_vectors(origin[None]), unit_vectors(target[None]))[0]
+    ...       .to_value(u.deg).round(4)), float(origin.position_angle(target).deg.round(4))
+    (89.9962, 89.9962)
+    """
+    origins = np.asarray(origins, float)
+    offset = np.asarray(targets, float) - origins
+    x, y, z = origins.T
+    east = x * offset[:, 1] - y * offset[:, 0]
+    north = (x * x + y * y) * offset[:, 2] - z * (x * offset[:, 0] + y * offset[:, 1])
+    angle = np.degrees(np.arctan2(east, north)) % 360.0
+    angle[angle == 360.0] = 0.0                 # -1e-17 % 360 rounds to 360
+    return angle * u.deg
+
+
 class SkyTree:
     """A KD-tree over sky positions.
 
@@ -46,11 +115,25 @@ class SkyTree:
     """
 
     def __init__(self, coords):
-        self.vectors = unit_vectors(coords)
-        self.tree = cKDTree(self.vectors)
+        self._build(unit_vectors(coords))
+
+    @classmethod
+    def from_vectors(cls, vectors):
+        """A tree over unit vectors (shape ``(n, 3)``, e.g. of `unit_vectors`)."""
+        tree = cls.__new__(cls)
+        tree._build(np.asarray(vectors, float).reshape(-1, 3))
+        return tree
+
+    def _build(self, vectors):
+        self.vectors = vectors
+        self.tree = cKDTree(vectors, **_TREE_OPTIONS)
 
     def __len__(self):
         return len(self.vectors)
+
+    def subset(self, index):
+        """A tree over some of this tree's points (``index``: integers or a mask)."""
+        return SkyTree.from_vectors(self.vectors[index])
 
     def within(self, coords, radius):
         """Indices of tree points within ``radius`` of each position.
@@ -73,6 +156,158 @@ class SkyTree:
         order = np.lexsort((matrix['j'], matrix['i']))
         matrix = matrix[order]
         return (matrix['i'].astype(int), matrix['j'].astype(int), _angle_from_chord(matrix['v']))
+
+    def iter_pairs_within(self, radius, other=None, *, split_quantile=0.98,
+                          max_pairs=4_000_000, bin_ratio=1.5):
+        """Pairs ``(i, j)`` with point ``j`` closer to point ``i`` than ``radius[i]``, in chunks.
+
+        A search with one radius per point, whose results come as arrays
+        (`scipy.spatial.cKDTree.query_ball_point` with several radii gives
+        one Python list per point). Most radii are small: the points with
+        radii up to the ``split_quantile`` quantile are searched together,
+        with that radius, in one search of the whole tree; the others in
+        groups of similar radius (within a factor ``bin_ratio``), each with
+        its largest radius. Every pair is then kept by an exact test on its
+        separation (`separations`), strictly less than ``radius[i]``. A
+        search expected to give more than ``max_pairs`` candidate pairs
+        (estimated by counting the neighbours of up to 1,000 of its points)
+        is split into groups of nearby points, which bounds memory.
+
+        Parameters
+        ----------
+        radius : `~astropy.units.Quantity`
+            Reach of each point of this tree (angle), one per point or one
+            for all; zero, negative and NaN radii reach nothing.
+        other : `SkyTree`, optional
+            The points that can be reached. Default: this tree's own, and
+            each pair once, from its first point (``i < j``).
+        split_quantile : float
+            Quantile of the positive radii up to which one search is made.
+        max_pairs : int
+            About the largest number of candidate pairs of one search.
+        bin_ratio : float
+            Largest ratio of the radii searched together above the quantile.
+
+        Yields
+        ------
+        i : `~numpy.ndarray` of int
+            Points of this tree.
+        j : `~numpy.ndarray` of int
+            Points of ``other`` (or of this tree, then ``j > i``).
+        separation : `~astropy.units.Quantity`
+            Their separations (arcsec), ``< radius[i]``; pairs are unsorted.
+
+        Examples
+        --------
+        >>> import astropy.units as u
+        >>> from astropy.coordinates import SkyCoord
+        >>> tree = SkyTree(SkyCoord([0, 0, 0] * u.deg, [0, 10, 20] * u.arcsec))
+        >>> pairs = [(int(a), int(b)) for i, j, _ in tree.iter_pairs_within([25, 5, 15] * u.arcsec)
+        ...          for a, b in zip(i, j)]
+        >>> sorted(pairs)                    # point 1 reaches 5 arcsec: nothing
+        [(0, 1), (0, 2)]
+        """
+        n = len(self)
+        reach = np.nan_to_num(u.Quantity(radius, u.arcsec).value, nan=0.0)
+        reach = np.clip(np.broadcast_to(reach, (n,)), 0.0, 648000.0)   # 180 deg reaches all
+        targets = self if other is None else other
+        active = reach > 0
+        if n == 0 or len(targets) == 0 or not active.any():
+            return
+        cut = float(np.quantile(reach[active], split_quantile))
+        groups = [(np.flatnonzero(active & (reach <= cut)), cut)]
+        wide = np.flatnonzero(reach > cut)
+        if wide.size:
+            groups += self._radius_groups(wide, reach, cut, targets, bin_ratio)
+        for members, largest in groups:
+            chord = _chord_from_arcsec(largest) * _SEARCH_MARGIN
+            chunks = self._nearby_groups(members, chord, targets, max_pairs)
+            for chunk in chunks:
+                i, j = self._candidates(chunk, chord, targets, same=other is None,
+                                        whole=len(chunks) == 1 and chunk.size > n // 2)
+                separation = separations(self.vectors[i], targets.vectors[j])
+                keep = separation.value < reach[i]
+                yield i[keep], j[keep], separation[keep]
+
+    def _radius_groups(self, wide, reach, cut, targets, bin_ratio):
+        """Points of radius above ``cut`` in groups, each searched once with its largest radius.
+
+        Radii within a factor ``bin_ratio`` go together. Going down from
+        the largest radii, a group joins the one above while the extra
+        candidate pairs that the larger radius brings cost less than one
+        more search: a search costs about as much as `_SEARCH_COST`
+        candidate pairs per target point, because scipy's tree-to-tree
+        searches walk the whole target tree.
+        """
+        level = np.ceil(np.log(reach[wide] / cut) / np.log(bin_ratio)).astype(int)
+        groups = []
+        for k in np.unique(level)[::-1]:
+            members = wide[level == k]
+            radius = reach[members].max()
+            if groups:
+                above, above_radius = groups[-1]
+                chord = _chord_from_arcsec(radius)
+                extra = (self._neighbour_counts(members, chord, targets)[0].sum()
+                         * ((above_radius / radius) ** 2 - 1))
+                if extra < _SEARCH_COST * len(targets):
+                    groups[-1] = (np.concatenate([above, members]), above_radius)
+                    continue
+            groups.append((members, radius))
+        return groups
+
+    def _neighbour_counts(self, members, chord, targets):
+        """Target points within ``chord`` of up to 1,000 of ``members``, scaled to all of them.
+
+        Returns the counts of the points counted (every ``step``-th member)
+        times ``step``, and ``step``.
+        """
+        step = max(1, members.size // 1000)
+        counts = targets.tree.query_ball_point(self.vectors[members[::step]], chord,
+                                               return_length=True)
+        return counts * step, step
+
+    def _nearby_groups(self, members, chord, targets, max_pairs):
+        """Split ``members`` into groups of nearby points with at most ~max_pairs neighbours."""
+        if members.size == 0:
+            return []
+        counts, step = self._neighbour_counts(members, chord, targets)
+        if counts.sum() <= max_pairs:
+            return [members]
+        rank = np.empty(len(self), np.int64)            # position in the tree's leaf order
+        rank[self.tree.indices] = np.arange(len(self))
+        order = np.argsort(rank[members])
+        weight = counts[order] if step == 1 else np.full(members.size, counts.mean() / step)
+        before = np.cumsum(weight) - weight
+        group = (before // max_pairs).astype(np.int64)
+        return np.split(members[order], np.flatnonzero(np.diff(group)) + 1)
+
+    def _candidates(self, members, chord, targets, same, whole):
+        """Pairs (i in members, j in targets) closer than ``chord`` (``j > i`` if ``same``).
+
+        With ``whole``, the tree of all points is searched (and the pairs of
+        other points dropped) instead of building one over ``members``.
+        """
+        if whole:
+            if same:
+                pairs = self.tree.query_pairs(chord, output_type='ndarray')
+                i, j = pairs[:, 0], pairs[:, 1]
+            else:       # from the smaller tree, which is faster
+                matrix = targets.tree.sparse_distance_matrix(self.tree, chord,
+                                                             output_type='ndarray')
+                i, j = matrix['j'], matrix['i']
+            if members.size < len(self):
+                mine = np.zeros(len(self), bool)
+                mine[members] = True
+                keep = mine[i]
+                i, j = i[keep], j[keep]
+            return i.astype(np.int64), j.astype(np.int64)
+        matrix = cKDTree(self.vectors[members], **_TREE_OPTIONS).sparse_distance_matrix(
+            targets.tree, chord, output_type='ndarray')
+        i, j = members[matrix['i']], matrix['j'].astype(np.int64)
+        if same:
+            later = j > i
+            i, j = i[later], j[later]
+        return i, j
 
     def self_pairs(self, radius):
         """Pairs ``i < j`` of this tree's points closer than ``radius``."""

@@ -27,6 +27,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 
 from lotss_tools.cleaning import CatalogCleaner
+from lotss_tools.cleaning import cleaner as cleaner_module
 
 from .conftest import DATA_DIR
 
@@ -179,6 +180,16 @@ def frozen():
 def test_results_identical_to_the_frozen_ones(frozen, preset):
     catalog = as_catalog(frozen)
     got = outcome(PRESETS[preset](), catalog)
+    for key, value in got.items():
+        np.testing.assert_array_equal(value, frozen[f'{preset}/{key}'], err_msg=key)
+
+
+@pytest.mark.parametrize('preset', list(PRESETS))
+@pytest.mark.parametrize('search_all', [0.0, 1.0])
+def test_both_pair_searches_give_the_frozen_results(frozen, preset, search_all, monkeypatch):
+    """Searching all pairs at once, or duplicates and the few near_bright candidates apart."""
+    monkeypatch.setattr(cleaner_module, '_SEARCH_ALL_FRACTION', search_all)
+    got = outcome(PRESETS[preset](), as_catalog(frozen))
     for key, value in got.items():
         np.testing.assert_array_equal(value, frozen[f'{preset}/{key}'], err_msg=key)
 

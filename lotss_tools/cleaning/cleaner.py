@@ -7,9 +7,10 @@ import numpy as np
 from astropy import units as u
 
 from ._catalog import has_columns, positions, quantity, source_ids
+from ..neighbours import SkyTree, position_angles, unit_vectors
 from .merge import merge_catalogs
 from .radius import rejection_radius as research_radius
-from .suppression import reach_pairs, suppress_in_order
+from .suppression import suppress_in_order
 
 __all__ = ['CatalogCleaner', 'REJECTION_REASONS']
 
@@ -31,6 +32,9 @@ REJECTION_REASONS = {
 }
 
 _DUPLICATE, _NEAR_BRIGHT = 0, 1
+#: Above this fraction of sources that can be ``near_bright``, one search of
+#: all pairs (rejection or duplicate radius) is cheaper than two.
+_SEARCH_ALL_FRACTION = 0.25
 _SIZE_COLUMNS = ('major_fwhm', 'minor_fwhm')
 
 #: Rejection radius of the default cleaner: 6 arcsec at 1 mJy, 150 arcsec at
@@ -265,34 +269,107 @@ class CatalogCleaner:
             reject(~(flux > floor), 'below_flux_floor')
 
     # ----------------------------------------------------------- neighbours
-    def _candidate_pairs(self, coords, flux, shape):
-        """Pairs (i, j), i < j, of sources in flux order, with their kind."""
+    def _candidate_pairs(self, tree, flux, shape):
+        """Pairs (i, j), i < j, of sources in flux order where i may reject j, with their kind.
+
+        Each test is searched for only among the sources it can reject.
+        Any source can be a ``duplicate``; only those of
+        `_can_be_near_bright` can be ``near_bright`` (in the default
+        cleaner the elongated ones, 5% of a survey), and only by the sources
+        of `_near_bright_reach`. When few can be ``near_bright``, the
+        duplicates come from one search within ``duplicate_radius`` and the
+        ``near_bright`` pairs from a search of the rejection radii among the
+        few; when most can (the research presets), both come from one search
+        of all pairs within the larger of the two radii.
+        """
+        n = len(flux)
+        can_be_near = self._can_be_near_bright(flux, shape)
+        reach = self._near_bright_reach(flux, can_be_near)
+        few = np.flatnonzero(can_be_near)
+        keep = functools.partial(self._rejecting_pairs, flux=flux, reach=reach,
+                                 can_be_near=can_be_near, vectors=tree.vectors,
+                                 pa=None if shape is None else shape[2])
+        dup = self.duplicate_radius.value
+        if few.size > _SEARCH_ALL_FRACTION * n:
+            found = [keep(i, j, sep) for i, j, sep in
+                     tree.iter_pairs_within(np.maximum(reach, dup) * u.arcsec)]
+        else:
+            found = [keep(i, j, sep) for i, j, sep in
+                     tree.iter_pairs_within(np.full(n, dup) * u.arcsec)]
+            found += [keep(i, few[j], sep, duplicates=False) for i, j, sep in
+                      tree.iter_pairs_within(reach * u.arcsec, tree.subset(few))]
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
+        return tuple(np.concatenate(part) for part in zip(*found))
+
+    def _can_be_near_bright(self, flux, shape):
+        """Which sources (in flux order) a brighter source could reject as ``near_bright``.
+
+        The per-source half of the test, exact: rejecting ``j`` as
+        ``near_bright`` needs ``flux[j] < faint_limit``, ``flux[j] <
+        faint_fraction * flux[i]`` -- hence ``< faint_fraction *
+        max(flux)``, since rounding a product by a positive number keeps
+        the order -- and, with the radial test, ``major[j] >=
+        radial_axis_ratio * minor[j]``, the same expressions as in
+        `_rejecting_pairs`. A source that fails one of them fails against
+        every bright source: it can only be a ``duplicate``.
+        """
+        can = np.ones(flux.size, bool)
+        if self.faint_limit is not None:
+            can &= flux < self.faint_limit.value
+        if self.faint_fraction is not None and flux.size:
+            can &= flux < self.faint_fraction * flux.max()
+        if self.radial_tolerance is not None:
+            if shape is None:
+                return np.zeros(flux.size, bool)
+            major, minor, _ = shape
+            with np.errstate(invalid='ignore'):
+                can &= major >= self.radial_axis_ratio * minor
+        return can
+
+    def _near_bright_reach(self, flux, can_be_near):
+        """Rejection radius (arcsec) of the sources that could reject a ``near_bright``, else 0.
+
+        Exact: a ``near_bright`` pair is at least ``duplicate_radius`` apart
+        (closer, it is a ``duplicate``) and closer than the rejection radius
+        of the bright source, so a radius up to ``duplicate_radius`` reaches
+        nobody; with ``faint_fraction``, neither does a source whose
+        ``faint_fraction * flux`` is at or below the flux of every source
+        that `_can_be_near_bright`.
+        """
         radius = u.Quantity(self.rejection_radius(flux * u.mJy), u.arcsec).value
         radius = np.where(np.isfinite(radius), radius, 0.0)
-        dup = self.duplicate_radius.value
-        i, j, sep = reach_pairs(coords, np.maximum(radius, dup) * u.arcsec)
-        sep = sep.to_value(u.arcsec)
-        duplicate = sep < dup
-        near = ~duplicate
-        if self.faint_limit is not None:
-            near &= flux[j] < self.faint_limit.value
-        if self.faint_fraction is not None:
-            near &= flux[j] < self.faint_fraction * flux[i]
-        if self.radial_tolerance is not None:
-            near[near] = self._radial(coords, shape, i[near], j[near])
-        keep = duplicate | near
-        return i[keep], j[keep], np.where(duplicate[keep], _DUPLICATE, _NEAR_BRIGHT)
+        reaches = radius > self.duplicate_radius.value
+        if not can_be_near.any():
+            reaches[:] = False
+        elif self.faint_fraction is not None:
+            reaches &= self.faint_fraction * flux > flux[can_be_near].min()
+        return np.where(reaches, radius, 0.0)
 
-    def _radial(self, coords, shape, i, j):
-        """Whether each faint source ``j`` is a streak pointing at its bright source ``i``."""
-        if shape is None:
-            return np.zeros(i.size, bool)
-        major, minor, pa = (a[j] for a in shape)
-        direction = coords[i].position_angle(coords[j]).deg if i.size else np.zeros(0)
-        offset = np.abs((pa - direction + 90) % 180 - 90)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            elongated = major >= self.radial_axis_ratio * minor
-        return elongated & (offset <= self.radial_tolerance.value)
+    def _rejecting_pairs(self, i, j, sep, *, flux, reach, can_be_near, vectors, pa,
+                         duplicates=True):
+        """Of pairs found by a search, those (i < j) where i would reject j: ``(i, j, kind)``.
+
+        ``duplicates=False`` leaves out the pairs closer than
+        ``duplicate_radius``, which another search found.
+        """
+        later = j > i
+        i, j, sep = i[later], j[later], sep[later].to_value(u.arcsec)
+        duplicate = sep < self.duplicate_radius.value
+        near = ~duplicate & can_be_near[j] & (sep < reach[i])
+        if self.faint_fraction is not None:
+            near[near] = flux[j[near]] < self.faint_fraction * flux[i[near]]
+        if self.radial_tolerance is not None and pa is not None:
+            near[near] = self._points_at(vectors, pa, i[near], j[near])
+        keep = (duplicate | near) if duplicates else near
+        kind = np.where(duplicate[keep], _DUPLICATE, _NEAR_BRIGHT).astype(np.int8)
+        return i[keep], j[keep], kind
+
+    def _points_at(self, vectors, pa, i, j):
+        """Whether the major axis (``pa``) of each faint source ``j`` points at source ``i``."""
+        direction = position_angles(vectors[i], vectors[j]).to_value(u.deg)
+        offset = np.abs((pa[j] - direction + 90) % 180 - 90)
+        return offset <= self.radial_tolerance.value
 
     def _shape(self, catalog, skipped):
         """(major, minor, pa) arrays for the radial test, or None when absent."""
@@ -311,7 +388,8 @@ class CatalogCleaner:
         order = candidates[np.argsort(-flux[candidates], kind='stable')]
         if shape is not None:
             shape = tuple(a[order] for a in shape)
-        i, j, kind = self._candidate_pairs(coords[order], flux[order], shape)
+        tree = SkyTree.from_vectors(unit_vectors(coords)[order])
+        i, j, kind = self._candidate_pairs(tree, flux[order], shape)
         by, code = suppress_in_order(order.size, i, j, kind)
         rejected = by >= 0
         return order[rejected], order[by[rejected]], code[rejected]
