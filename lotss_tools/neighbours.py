@@ -2,18 +2,15 @@
 
 Positions become 3-D unit vectors and a `scipy.spatial.cKDTree` is searched
 with the chord length that corresponds to an angular radius, which is exact
-for any separation and scales to millions of sources. Separations and
-position angles of the pairs found are computed from the same vectors with
-plain numpy (`separations`, `position_angles`), without building
-`~astropy.coordinates.SkyCoord` objects for millions of pairs.
+for any separation and scales to millions of sources. The separations of the
+pairs found come from the chords between the same vectors.
 """
 
 import numpy as np
 from astropy import units as u
 from scipy.spatial import cKDTree
 
-__all__ = ['unit_vectors', 'chord_length', 'separations', 'position_angles', 'pairs_within',
-           'SkyTree']
+__all__ = ['unit_vectors', 'chord_length', 'pairs_within', 'SkyTree']
 
 #: Tree construction: the sliding-midpoint rule without shrunk node boxes
 #: builds a tree of 1e6 sky positions in half the time of scipy's default
@@ -50,52 +47,13 @@ def _chord_from_arcsec(radius):
     return 2.0 * np.sin(0.5 * np.radians(np.asarray(radius, float) / 3600.0))
 
 
-def separations(vectors_a, vectors_b):
-    """Angular separations of pairs of unit vectors (arcsec), row by row.
+def _separations(vectors_a, vectors_b):
+    """Angular separations (arcsec) of pairs of unit vectors, from their chords.
 
-    From the chord ``|a - b|``, which is accurate at all separations
-    (unlike the dot product at small ones).
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> from astropy.coordinates import SkyCoord
-    >>> a = unit_vectors(SkyCoord([10] * u.deg, [0] * u.deg))
-    >>> b = unit_vectors(SkyCoord([10] * u.deg, [3] * u.arcsec))
-    >>> separations(a, b).round(6)
-    <Quantity [3.] arcsec>
+    The chord ``|a - b|`` is accurate at all separations (unlike the dot
+    product at small ones).
     """
-    return _angle_from_chord(np.linalg.norm(np.asarray(vectors_a) - np.asarray(vectors_b),
-                                            axis=-1))
-
-
-def position_angles(origins, targets):
-    """Position angles (east of north, degrees in [0, 360)) of ``targets`` seen from ``origins``.
-
-    The same angle as `astropy.coordinates.SkyCoord.position_angle`, from
-    unit vectors (shape ``(n, 3)``): the offset ``target - origin``
-    projected on the local east and north directions of the origin,
-    ``(-y, x, 0)`` and ``(-z x, -z y, x**2 + y**2)`` (both scaled by
-    ``cos(dec)``, which `~numpy.arctan2` ignores). The two agree to about
-    ``1e-16 / separation`` radians (1e-9 deg at 1 arcsec).
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> from astropy.coordinates import SkyCoord
-    >>> origin, target = SkyCoord(10 * u.deg, 50 * u.deg), SkyCoord(10.01 * u.deg, 50 * u.deg)
-    >>> float(position_angles(unit_vectors(origin[None]), unit_vectors(target[None]))[0]
-    ...       .to_value(u.deg).round(4)), float(origin.position_angle(target).deg.round(4))
-    (89.9962, 89.9962)
-    """
-    origins = np.asarray(origins, float)
-    offset = np.asarray(targets, float) - origins
-    x, y, z = origins.T
-    east = x * offset[:, 1] - y * offset[:, 0]
-    north = (x * x + y * y) * offset[:, 2] - z * (x * offset[:, 0] + y * offset[:, 1])
-    angle = np.degrees(np.arctan2(east, north)) % 360.0
-    angle[angle == 360.0] = 0.0                 # -1e-17 % 360 rounds to 360
-    return angle * u.deg
+    return _angle_from_chord(np.linalg.norm(vectors_a - vectors_b, axis=-1))
 
 
 class SkyTree:
@@ -168,7 +126,7 @@ class SkyTree:
         with that radius, in one search of the whole tree; the others in
         groups of similar radius (within a factor ``bin_ratio``), each with
         its largest radius. Every pair is then kept by an exact test on its
-        separation (`separations`), strictly less than ``radius[i]``. A
+        separation (from the chord), strictly less than ``radius[i]``. A
         search expected to give more than ``max_pairs`` candidate pairs
         (estimated by counting the neighbours of up to 1,000 of its points)
         is split into groups of nearby points, which bounds memory.
@@ -225,7 +183,7 @@ class SkyTree:
             for chunk in chunks:
                 i, j = self._candidates(chunk, chord, targets, same=other is None,
                                         whole=len(chunks) == 1 and chunk.size > n // 2)
-                separation = separations(self.vectors[i], targets.vectors[j])
+                separation = _separations(self.vectors[i], targets.vectors[j])
                 keep = separation.value < reach[i]
                 yield i[keep], j[keep], separation[keep]
 

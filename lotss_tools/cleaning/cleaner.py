@@ -5,9 +5,10 @@ import logging
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import UnitSphericalRepresentation, position_angle
 
 from ._catalog import has_columns, positions, quantity, source_ids
-from ..neighbours import SkyTree, position_angles, unit_vectors
+from ..neighbours import SkyTree
 from .merge import merge_catalogs
 from .radius import rejection_radius as research_radius
 from .suppression import suppress_in_order
@@ -269,7 +270,7 @@ class CatalogCleaner:
             reject(~(flux > floor), 'below_flux_floor')
 
     # ----------------------------------------------------------- neighbours
-    def _candidate_pairs(self, tree, flux, shape):
+    def _candidate_pairs(self, coords, flux, shape):
         """Pairs (i, j), i < j, of sources in flux order where i may reject j, with their kind.
 
         Each test is searched for only among the sources it can reject.
@@ -283,12 +284,12 @@ class CatalogCleaner:
         of all pairs within the larger of the two radii.
         """
         n = len(flux)
+        tree = SkyTree(coords)
         can_be_near = self._can_be_near_bright(flux, shape)
         reach = self._near_bright_reach(flux, can_be_near)
         few = np.flatnonzero(can_be_near)
-        keep = functools.partial(self._rejecting_pairs, flux=flux, reach=reach,
-                                 can_be_near=can_be_near, vectors=tree.vectors,
-                                 pa=None if shape is None else shape[2])
+        keep = functools.partial(self._rejecting_pairs, coords=coords, flux=flux, reach=reach,
+                                 can_be_near=can_be_near, pa=None if shape is None else shape[2])
         dup = self.duplicate_radius.value
         if few.size > _SEARCH_ALL_FRACTION * n:
             found = [keep(i, j, sep) for i, j, sep in
@@ -346,7 +347,7 @@ class CatalogCleaner:
             reaches &= self.faint_fraction * flux > flux[can_be_near].min()
         return np.where(reaches, radius, 0.0)
 
-    def _rejecting_pairs(self, i, j, sep, *, flux, reach, can_be_near, vectors, pa,
+    def _rejecting_pairs(self, i, j, sep, *, coords, flux, reach, can_be_near, pa,
                          duplicates=True):
         """Of pairs found by a search, those (i < j) where i would reject j: ``(i, j, kind)``.
 
@@ -360,14 +361,21 @@ class CatalogCleaner:
         if self.faint_fraction is not None:
             near[near] = flux[j[near]] < self.faint_fraction * flux[i[near]]
         if self.radial_tolerance is not None and pa is not None:
-            near[near] = self._points_at(vectors, pa, i[near], j[near])
+            near[near] = self._points_at(coords, pa, i[near], j[near])
         keep = (duplicate | near) if duplicates else near
         kind = np.where(duplicate[keep], _DUPLICATE, _NEAR_BRIGHT).astype(np.int8)
         return i[keep], j[keep], kind
 
-    def _points_at(self, vectors, pa, i, j):
-        """Whether the major axis (``pa``) of each faint source ``j`` points at source ``i``."""
-        direction = position_angles(vectors[i], vectors[j]).to_value(u.deg)
+    def _points_at(self, coords, pa, i, j):
+        """Whether the major axis (``pa``) of each faint source ``j`` points at source ``i``.
+
+        The direction is `~astropy.coordinates.SkyCoord.position_angle`'s
+        (its function, on longitude and latitude arrays, which spares
+        building a `~astropy.coordinates.SkyCoord` per pair).
+        """
+        sphere = coords.represent_as(UnitSphericalRepresentation)
+        direction = position_angle(sphere.lon[i], sphere.lat[i], sphere.lon[j],
+                                   sphere.lat[j]).deg
         offset = np.abs((pa[j] - direction + 90) % 180 - 90)
         return offset <= self.radial_tolerance.value
 
@@ -388,8 +396,7 @@ class CatalogCleaner:
         order = candidates[np.argsort(-flux[candidates], kind='stable')]
         if shape is not None:
             shape = tuple(a[order] for a in shape)
-        tree = SkyTree.from_vectors(unit_vectors(coords)[order])
-        i, j, kind = self._candidate_pairs(tree, flux[order], shape)
+        i, j, kind = self._candidate_pairs(coords[order], flux[order], shape)
         by, code = suppress_in_order(order.size, i, j, kind)
         rejected = by >= 0
         return order[rejected], order[by[rejected]], code[rejected]
