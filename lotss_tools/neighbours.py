@@ -53,7 +53,9 @@ def _separations(vectors_a, vectors_b):
     The chord ``|a - b|`` is accurate at all separations (unlike the dot
     product at small ones).
     """
-    return _angle_from_chord(np.linalg.norm(vectors_a - vectors_b, axis=-1))
+    offset = vectors_a - vectors_b
+    offset *= offset                        # np.linalg.norm's sum, without its temporaries
+    return _angle_from_chord(np.sqrt(np.add.reduce(offset, axis=-1)))
 
 
 class SkyTree:
@@ -128,7 +130,7 @@ class SkyTree:
         its largest radius. Every pair is then kept by an exact test on its
         separation (from the chord), strictly less than ``radius[i]``. A
         search expected to give more than ``max_pairs`` candidate pairs
-        (estimated by counting the neighbours of up to 1,000 of its points)
+        (estimated by counting the neighbours of up to 250 of its points)
         is split into groups of nearby points, which bounds memory.
 
         Parameters
@@ -214,12 +216,12 @@ class SkyTree:
         return groups
 
     def _neighbour_counts(self, members, chord, targets):
-        """Target points within ``chord`` of up to 1,000 of ``members``, scaled to all of them.
+        """Target points within ``chord`` of up to 250 of ``members``, scaled to all of them.
 
         Returns the counts of the points counted (every ``step``-th member)
         times ``step``, and ``step``.
         """
-        step = max(1, members.size // 1000)
+        step = max(1, members.size // 250)
         counts = targets.tree.query_ball_point(self.vectors[members[::step]], chord,
                                                return_length=True)
         return counts * step, step
@@ -258,10 +260,10 @@ class SkyTree:
                 mine[members] = True
                 keep = mine[i]
                 i, j = i[keep], j[keep]
-            return i.astype(np.int64), j.astype(np.int64)
+            return i.astype(np.int64, copy=False), j.astype(np.int64, copy=False)
         matrix = cKDTree(self.vectors[members], **_TREE_OPTIONS).sparse_distance_matrix(
             targets.tree, chord, output_type='ndarray')
-        i, j = members[matrix['i']], matrix['j'].astype(np.int64)
+        i, j = members[matrix['i']], matrix['j'].astype(np.int64, copy=False)
         if same:
             later = j > i
             i, j = i[later], j[later]

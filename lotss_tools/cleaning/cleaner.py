@@ -296,7 +296,7 @@ class CatalogCleaner:
                      tree.iter_pairs_within(np.maximum(reach, dup) * u.arcsec)]
         else:
             found = [keep(i, j, sep) for i, j, sep in
-                     tree.iter_pairs_within(np.full(n, dup) * u.arcsec)]
+                     tree.iter_pairs_within(self.duplicate_radius)]
             found += [keep(i, few[j], sep, duplicates=False) for i, j, sep in
                       tree.iter_pairs_within(reach * u.arcsec, tree.subset(few))]
         if not found:
@@ -354,8 +354,10 @@ class CatalogCleaner:
         ``duplicates=False`` leaves out the pairs closer than
         ``duplicate_radius``, which another search found.
         """
+        sep = sep.to_value(u.arcsec)
         later = j > i
-        i, j, sep = i[later], j[later], sep[later].to_value(u.arcsec)
+        if not later.all():
+            i, j, sep = i[later], j[later], sep[later]
         duplicate = sep < self.duplicate_radius.value
         near = ~duplicate & can_be_near[j] & (sep < reach[i])
         if self.faint_fraction is not None:
