@@ -105,9 +105,10 @@ def dense_catalog(n, seed=0):
 
     As `survey_catalog` (1,000,000 rows cover 10 x 10 deg, 5% have an axis
     ratio above 1.5), but the counts keep their faint slope (``N(>S)``
-    proportional to ``S ** -0.78``) up to 100 Jy: 1,000,000 rows hold about
-    270 sources above 10 Jy, whose default rejection radius is 1 to 5 deg,
-    and 2% of the radii are above 85 arcsec.
+    proportional to ``S ** -0.78``) up to 100 Jy: 1,000,000 rows hold 295
+    sources above 10 Jy, whose default rejection radius is 1 to 5 deg, and
+    2% of the radii are above 85 arcsec (51 million sources lie within
+    them).
     """
     return survey_catalog(n, seed=seed, density=10_000 / u.deg ** 2, max_flux=100 * u.Jy,
                           bright_slope=COUNTS_SLOPE_FAINT)

@@ -94,6 +94,10 @@ def test_iter_pairs_within_one_radius_and_degenerate_input():
     empty = SkyTree(SkyCoord([] * u.deg, [] * u.deg))
     assert list(empty.iter_pairs_within(1 * u.arcsec)) == []
     assert list(tree.iter_pairs_within(1 * u.deg, empty)) == []
+    # Trees over vectors and over some points of a tree.
+    part = tree.subset([3, 1])
+    np.testing.assert_array_equal(part.vectors, tree.vectors[[3, 1]])
+    assert len(SkyTree.from_vectors(tree.vectors)) == 500 and len(part) == 2
     # The whole sky: every pair.
     got, _, _ = collect(SkyTree(coords[:40]).iter_pairs_within(360 * u.deg))
     assert len(got) == 40 * 39 // 2
