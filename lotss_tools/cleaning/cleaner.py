@@ -287,18 +287,18 @@ class CatalogCleaner:
         tree = SkyTree(coords)
         can_be_near = self._can_be_near_bright(flux, shape)
         reach = self._near_bright_reach(flux, can_be_near)
-        few = np.flatnonzero(can_be_near)
+        targets = np.flatnonzero(can_be_near)
         keep = functools.partial(self._rejecting_pairs, coords=coords, flux=flux, reach=reach,
                                  can_be_near=can_be_near, pa=None if shape is None else shape[2])
         dup = self.duplicate_radius.value
-        if few.size > _SEARCH_ALL_FRACTION * n:
+        if targets.size > _SEARCH_ALL_FRACTION * n:
             found = [keep(i, j, sep) for i, j, sep in
                      tree.iter_pairs_within(np.maximum(reach, dup) * u.arcsec)]
         else:
             found = [keep(i, j, sep) for i, j, sep in
                      tree.iter_pairs_within(self.duplicate_radius)]
-            found += [keep(i, few[j], sep, duplicates=False) for i, j, sep in
-                      tree.iter_pairs_within(reach * u.arcsec, tree.subset(few))]
+            found += [keep(i, targets[j], sep, duplicates=False) for i, j, sep in
+                      tree.iter_pairs_within(reach * u.arcsec, tree.subset(targets))]
         if not found:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
         return tuple(np.concatenate(part) for part in zip(*found))
