@@ -2,10 +2,15 @@
 
 Three tables:
 
-1. the time to clean synthetic survey catalogues (uniform LoTSS density,
-   LoTSS DR2 source counts and sizes) of up to 1,000,000 rows with the
-   default cleaner and the two research presets (target: < 10 s for
-   1,000,000 rows);
+1. the time and peak memory of cleaning synthetic catalogues with the
+   default cleaner and the two research presets, each in a fresh process,
+   with the current pair search and, side by side in the same run, the
+   pair search it replaced (issue 16; a private copy, `OldSearchCleaner`,
+   kept in this script only), checking that both give identical outputs. Two
+   skies: survey catalogues at LoTSS DR2 density (`survey_catalog`, up to
+   2 Jy) and a dense catalogue with many very bright sources
+   (`dense_catalog`, 10,000 per deg**2 up to 100 Jy; target: 1,000,000
+   rows in under 5 s and 2 GB);
 2. the research algorithm as the research wrote it (an O(N^2) loop of
    `SkyCoord.separation` calls with row deletion) on 5,000 rows, against
    ``CatalogCleaner.research_2023()`` on the same rows, checking that both
@@ -20,38 +25,56 @@ Example::
     python benchmarks/bench_cleaning.py                  # everything
     python benchmarks/bench_cleaning.py --skip-quality --rows 100000 1000000
     python benchmarks/bench_cleaning.py --skip-speed --size 2048 --seeds 101 102 103
+    python benchmarks/bench_cleaning.py --skip-old       # without the old pair search
     python benchmarks/bench_cleaning.py --quick          # seconds: smaller sizes
     python benchmarks/bench_cleaning.py --write-docs     # also docs/benchmarks/cleaning.txt
+
+The old pair search needs about 9 GB and two minutes for the dense
+1,000,000 rows.
 """
 
 import argparse
+import hashlib
+import json
 import logging
+import os
+import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
+from scipy.spatial import cKDTree
 
+import lotss_tools
 from lotss_tools import DendroExtractor
 from lotss_tools.cleaning import CatalogCleaner, cleaning_scores
+from lotss_tools.cleaning.suppression import _walk
+from lotss_tools.neighbours import chord_length, unit_vectors
 from lotss_tools.simulate import (COUNTS_BREAK, COUNTS_SLOPE_BRIGHT, COUNTS_SLOPE_FAINT,
                                   simulate_mosaic)
 
 from _docs_output import record_output   # benchmarks/, the folder of this script
 
-__all__ = ['survey_catalog', 'research_clean', 'main']
+__all__ = ['survey_catalog', 'dense_catalog', 'OldSearchCleaner', 'research_clean', 'main']
 
 CLEANERS = {'default': CatalogCleaner, '2023': CatalogCleaner.research_2023,
             '2024': CatalogCleaner.research_2024}
 
 
-def survey_catalog(n, seed=0, density=780 / u.deg ** 2):
+def survey_catalog(n, seed=0, density=780 / u.deg ** 2, max_flux=2 * u.Jy,
+                   bright_slope=COUNTS_SLOPE_BRIGHT):
     """A synthetic survey catalogue of ``n`` sources at LoTSS DR2 density.
 
     Fluxes follow the broken power-law counts of `lotss_tools.simulate`
-    between 0.3 mJy and 2 Jy; 90% of the sources are point-like (6 arcsec
-    FWHM with 5% scatter), 10% resolved; position angles are uniform.
+    (with ``bright_slope`` above the break) between 0.3 mJy and
+    ``max_flux``; 90% of the sources are point-like
+    (6 arcsec FWHM with 5% scatter), 10% resolved (about half of those, 5%
+    of all, have an axis ratio above 1.5); position angles are uniform.
     """
     rng = np.random.default_rng(seed)
     side = np.sqrt(n / density.to_value(u.deg ** -2))
@@ -59,14 +82,14 @@ def survey_catalog(n, seed=0, density=780 / u.deg ** 2):
                                            np.sin(np.radians(45 + side / 2)), n)))
     ra = 180 + rng.uniform(-side / 2, side / 2, n) / np.cos(np.radians(45))
     # Inverse transform of N(>S) for the two slopes, continuous at the break.
-    s_min, s_max, s_break = 0.3, 2000.0, COUNTS_BREAK.to_value(u.mJy)
+    s_min, s_max, s_break = 0.3, max_flux.to_value(u.mJy), COUNTS_BREAK.to_value(u.mJy)
 
     def log_counts(s):
         s = np.asarray(s) / s_break
-        return -np.log(s) * np.where(s < 1, COUNTS_SLOPE_FAINT, COUNTS_SLOPE_BRIGHT)
+        return -np.log(s) * np.where(s < 1, COUNTS_SLOPE_FAINT, bright_slope)
     top = np.exp(log_counts(s_max) - log_counts(s_min))
     log_n = np.log(1 - rng.random(n) * (1 - top)) + log_counts(s_min)
-    flux = s_break * np.exp(-log_n / np.where(log_n > 0, COUNTS_SLOPE_FAINT, COUNTS_SLOPE_BRIGHT))
+    flux = s_break * np.exp(-log_n / np.where(log_n > 0, COUNTS_SLOPE_FAINT, bright_slope))
     resolved = rng.random(n) < 0.1
     major = np.hypot(np.where(resolved, rng.lognormal(np.log(24), 0.46, n), 0), 6.0)
     major *= rng.normal(1, 0.05, n)
@@ -75,6 +98,20 @@ def survey_catalog(n, seed=0, density=780 / u.deg ** 2):
     return QTable({'id': np.arange(1, n + 1), 'ra': ra * u.deg, 'dec': dec * u.deg,
                    'total_flux': flux * u.mJy, 'major_fwhm': major * u.arcsec,
                    'minor_fwhm': minor * u.arcsec, 'pa': rng.uniform(0, 180, n) * u.deg})
+
+
+def dense_catalog(n, seed=0):
+    """A dense catalogue with many very bright sources: ``n`` rows at 10,000 per deg**2.
+
+    As `survey_catalog` (1,000,000 rows cover 10 x 10 deg, 5% have an axis
+    ratio above 1.5), but the counts keep their faint slope (``N(>S)``
+    proportional to ``S ** -0.78``) up to 100 Jy: 1,000,000 rows hold 295
+    sources above 10 Jy, whose default rejection radius is 1 to 5 deg, and
+    2% of the radii are above 85 arcsec (51 million sources lie within
+    them).
+    """
+    return survey_catalog(n, seed=seed, density=10_000 / u.deg ** 2, max_flux=100 * u.Jy,
+                          bright_slope=COUNTS_SLOPE_FAINT)
 
 
 def research_clean(catalog, r1=6.0, p1=0.0, r2=600.0, p2=5.0, duplicate=2.0, faint=10.0,
@@ -109,24 +146,150 @@ def research_clean(catalog, r1=6.0, p1=0.0, r2=600.0, p2=5.0, duplicate=2.0, fai
     return ids
 
 
-def speed_table(rows, repeat):
-    print(f'\n1. Cleaning time (best of {repeat}), synthetic survey catalogues')
-    print(f'{"rows":>9} | ' + ' | '.join(f'{name:>14}' for name in CLEANERS)
-          + ' | rejected (default)')
-    for n in rows:
-        catalog = survey_catalog(n)
-        times, rejected = [], 0
-        for name, make in CLEANERS.items():
-            cleaner = make()
-            best = np.inf
-            for _ in range(repeat):
-                start = time.perf_counter()
-                kept, out = cleaner.clean(catalog)
-                best = min(best, time.perf_counter() - start)
-            times.append(best)
-            if name == 'default':
-                rejected = len(out)
-        print(f'{n:>9} | ' + ' | '.join(f'{t:>12.2f} s' for t in times) + f' | {rejected}')
+class OldSearchCleaner(CatalogCleaner):
+    """`CatalogCleaner` with the pair search it had before issue 16 (for comparison only).
+
+    A private copy, kept so that this benchmark prints both side by side:
+    every source is searched for every fainter source within its rejection
+    (or duplicate) radius, whichever test could reject it -- one
+    fixed-radius search up to the 98% quantile of the radii, then one
+    `~scipy.spatial.cKDTree.query_ball_point` per wide source, consumed as
+    Python lists -- and the radial test calls
+    `~astropy.coordinates.SkyCoord.position_angle` on every candidate pair.
+    """
+
+    def _suppress(self, coords, flux, shape, candidates):
+        order = candidates[np.argsort(-flux[candidates], kind='stable')]
+        if shape is not None:
+            shape = tuple(a[order] for a in shape)
+        coords, flux = coords[order], flux[order]
+        radius = u.Quantity(self.rejection_radius(flux * u.mJy), u.arcsec).value
+        radius = np.where(np.isfinite(radius), radius, 0.0)
+        dup = self.duplicate_radius.value
+        i, j, sep = _old_reach_pairs(coords, np.maximum(radius, dup))
+        duplicate = sep < dup
+        near = ~duplicate
+        if self.faint_limit is not None:
+            near &= flux[j] < self.faint_limit.value
+        if self.faint_fraction is not None:
+            near &= flux[j] < self.faint_fraction * flux[i]
+        if self.radial_tolerance is not None:
+            if shape is None:
+                near[:] = False
+            else:
+                a, b = i[near], j[near]
+                major, minor, pa = (x[b] for x in shape)
+                direction = coords[a].position_angle(coords[b]).deg if a.size else np.zeros(0)
+                offset = np.abs((pa - direction + 90) % 180 - 90)
+                with np.errstate(invalid='ignore', divide='ignore'):
+                    elongated = major >= self.radial_axis_ratio * minor
+                near[near] = elongated & (offset <= self.radial_tolerance.value)
+        keep = duplicate | near
+        i, j, kind = i[keep], j[keep], np.where(duplicate[keep], 0, 1)
+        sort = np.lexsort((kind, j, i))
+        i, j, kind = i[sort], j[sort], kind[sort]
+        start = np.zeros(order.size + 1, np.int64)
+        np.cumsum(np.bincount(i, minlength=order.size), out=start[1:])
+        by, code = _walk(order.size, start, j, kind.astype(np.int8))
+        rejected = by >= 0
+        return order[rejected], order[by[rejected]], code[rejected]
+
+
+def _old_reach_pairs(coords, radius, split_quantile=0.98):
+    """Pairs i < j closer than radius[i] (arcsec), as found before issue 16."""
+    vectors = unit_vectors(coords)
+    tree = cKDTree(vectors)
+
+    def separation(a, b):
+        chord = np.linalg.norm(vectors[a] - vectors[b], axis=1)
+        return (2 * np.arcsin(np.clip(0.5 * chord, 0, 1)) * u.radian).to_value(u.arcsec)
+    cut = float(np.quantile(radius, split_quantile))
+    parts = []
+    if cut > 0:
+        pairs = tree.query_pairs(chord_length(cut * u.arcsec), output_type='ndarray')
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        a, b = pairs[:, 0].astype(int), pairs[:, 1].astype(int)
+        sep = separation(a, b)
+        near = (sep < radius[a]) & (radius[a] <= cut)
+        parts.append((a[near], b[near], sep[near]))
+    wide = np.flatnonzero(radius > cut)
+    if wide.size:
+        found = tree.query_ball_point(vectors[wide], chord_length(radius[wide] * u.arcsec))
+        counts = np.fromiter(map(len, found), int, wide.size)
+        i = np.repeat(wide, counts)
+        j = np.fromiter((k for group in found for k in group), int, counts.sum())
+        later = j > i
+        i, j = i[later], j[later]
+        sep = separation(i, j)
+        near = sep < radius[i]
+        parts.append((i[near], j[near], sep[near]))
+    i, j, sep = (np.concatenate(p) for p in zip(*parts))
+    order = np.lexsort((j, i))
+    return i[order], j[order], sep[order]
+
+
+CATALOGS = {'LoTSS density': survey_catalog, 'dense, bright': dense_catalog}
+PRESETS = {'default': lambda cls: cls(), '2023': lambda cls: cls.research_2023(),
+           '2024': lambda cls: cls.research_2024()}
+SEARCHES = {'new': CatalogCleaner, 'old': OldSearchCleaner}
+
+
+def measure(sky, n, preset, search, repeat):
+    """Clean one catalogue in this process: best wall and CPU times, peak memory, output digest."""
+    logging.getLogger('lotss_tools').setLevel(logging.ERROR)
+    cleaner = PRESETS[preset](SEARCHES[search])
+    cleaner.clean(survey_catalog(100))                 # compile the numba walk first
+    catalog = CATALOGS[sky](n)
+    wall = cpu = np.inf
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        kept, rejected = cleaner.clean(catalog)
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+        if wall > 20:                                  # once is enough
+            break
+    digest = hashlib.sha1()
+    for column in (kept['id'], rejected['id'], rejected['reason'], rejected['rejected_by']):
+        digest.update(np.ascontiguousarray(column).tobytes())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(wall=wall, cpu=cpu, peak_mb=peak, rejected=len(rejected),
+                digest=digest.hexdigest())
+
+
+def measure_in_fresh_process(sky, n, preset, search, repeat):
+    """`measure` in a new Python process (so that its peak memory is this cleaning's own)."""
+    package_root = str(Path(lotss_tools.__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [package_root] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
+    out = subprocess.run([sys.executable, __file__, '--measure', json.dumps(
+        [sky, n, preset, search, repeat])], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _cell(result):
+    if result is None:
+        return f'{"-":>7}   {"-":>7}   {"-":>7}   '
+    return (f'{result["wall"]:>7.3f} s {result["cpu"]:>7.3f} s '
+            f'{result["peak_mb"] / 1024:>5.2f} GB')
+
+
+def speed_table(rows, dense_rows, repeat, old=True):
+    print(f'\n1. Cleaning time (best of {repeat}, or one run when over 20 s) and peak memory '
+          f'(RSS of a fresh process, with the catalogue and ~0.3 GB of imports); old: the pair '
+          f'search before issue 16, new: this version; on a shared 2-core machine, so the CPU '
+          f'times and their ratios are the figures to compare')
+    print(f'{"sky":>13} {"rows":>8} {"cleaner":>7} | {"old: wall":>9} {"CPU":>9} {"peak":>8} | '
+          f'{"new: wall":>9} {"CPU":>9} {"peak":>8} | {"CPU old/new":>11} | {"rejected":>8} | '
+          f'identical')
+    cells = [(sky, n) for sky, sizes in zip(CATALOGS, (rows, dense_rows)) for n in sizes]
+    for sky, n in cells:
+        for preset in PRESETS:
+            new = measure_in_fresh_process(sky, n, preset, 'new', repeat)
+            before = measure_in_fresh_process(sky, n, preset, 'old', repeat) if old else None
+            ratio = f'{before["cpu"] / new["cpu"]:>10.1f}x' if before else f'{"-":>11}'
+            same = '-' if before is None else 'yes' if before['digest'] == new['digest'] else 'NO'
+            print(f'{sky:>13} {n:>8} {preset:>7} | {_cell(before)} | {_cell(new)} | {ratio} | '
+                  f'{new["rejected"]:>8} | {same}', flush=True)
 
 
 def research_table(n):
@@ -169,7 +332,11 @@ def quality_table(size, seeds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rows', type=int, nargs='+', default=[10_000, 100_000, 1_000_000])
+    parser.add_argument('--dense-rows', type=int, nargs='+', default=[1_000_000])
     parser.add_argument('--repeat', type=int, default=2)
+    parser.add_argument('--skip-old', action='store_true',
+                        help='do not run the pair search before issue 16 (9 GB, 2 min)')
+    parser.add_argument('--measure', help=argparse.SUPPRESS)
     parser.add_argument('--research-rows', type=int, default=5000)
     parser.add_argument('--size', type=int, default=2048)
     parser.add_argument('--seeds', type=int, nargs='+', default=list(range(101, 113)))
@@ -181,8 +348,12 @@ def main(argv=None):
     parser.add_argument('--write-docs', action='store_true',
                         help='also write the output to docs/benchmarks/cleaning.txt')
     args = parser.parse_args(argv)
+    if args.measure:                     # one cell of table 1, in a fresh process
+        print(json.dumps(measure(*json.loads(args.measure))))
+        return
     if args.quick:
         args.rows = [r for r in args.rows if r <= 100_000]
+        args.dense_rows = [min(r, 100_000) for r in args.dense_rows]
         args.research_rows = min(args.research_rows, 2000)
         args.size = min(args.size, 1536)
         args.seeds = args.seeds[:3]
@@ -190,7 +361,7 @@ def main(argv=None):
     CatalogCleaner().clean(survey_catalog(100))          # compile the numba walk once
     with record_output('cleaning', args.write_docs):
         if not args.skip_speed:
-            speed_table(args.rows, args.repeat)
+            speed_table(args.rows, args.dense_rows, args.repeat, not args.skip_old)
         if not args.skip_research:
             research_table(args.research_rows)
         if not args.skip_quality:

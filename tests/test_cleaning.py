@@ -10,6 +10,7 @@ from astropy.table import QTable, Table
 
 from lotss_tools.cleaning import (REJECTION_REASONS, CatalogCleaner, MissingColumnError,
                                   reach_pairs, rejection_radius, suppress_in_order)
+from lotss_tools.cleaning import cleaner as cleaner_module
 from lotss_tools.exceptions import SkippedStepWarning
 
 CENTER = SkyCoord(150 * u.deg, 2 * u.deg)
@@ -130,8 +131,20 @@ def test_chain_rejected_source_rejects_nothing():
     assert as_dict(rejected) == {3: ('near_bright', 2)}
 
 
-@pytest.mark.parametrize('preset', ['research_2023', 'research_2024', 'default'])
-def test_same_as_research_loop_on_crowded_catalogues(preset):
+CONFIGURATIONS = {
+    'low_faint_limit': lambda: CatalogCleaner(faint_limit=1 * u.mJy, faint_fraction=None,
+                                              radial_tolerance=None),
+    'not_radial': lambda: CatalogCleaner(radial_tolerance=None, faint_fraction=0.3),
+}
+
+
+@pytest.mark.parametrize('preset', ['research_2023', 'research_2024', 'default',
+                                    *CONFIGURATIONS])
+@pytest.mark.parametrize('search_all', [0.0, 1.0])
+def test_same_as_research_loop_on_crowded_catalogues(preset, search_all, monkeypatch):
+    # Both pair searches: duplicates and the near_bright candidates apart
+    # (search_all=0), or all pairs at once (1).
+    monkeypatch.setattr(cleaner_module, '_SEARCH_ALL_FRACTION', search_all)
     rng = np.random.default_rng(7)
     n = 250
     offsets = rng.uniform(-200, 200, (n, 2))
@@ -140,8 +153,8 @@ def test_same_as_research_loop_on_crowded_catalogues(preset):
     flux[5] = flux[6]                                                               # a tie
     major = 6 + rng.exponential(4, n)
     minor = np.minimum(6 + rng.exponential(1, n), major)
-    cleaner = (CatalogCleaner() if preset == 'default'
-               else getattr(CatalogCleaner, preset)())
+    cleaner = (CatalogCleaner() if preset == 'default' else CONFIGURATIONS[preset]()
+               if preset in CONFIGURATIONS else getattr(CatalogCleaner, preset)())
     # Chains of duplicates away from the crowd: A-B and B-C closer than the
     # duplicate radius, A-C not.
     step = 0.75 * cleaner.duplicate_radius.to_value(u.arcsec)

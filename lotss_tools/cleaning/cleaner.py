@@ -5,14 +5,16 @@ import warnings
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import UnitSphericalRepresentation, position_angle
 
 from .._params import ParamsMixin
 from ..exceptions import SkippedStepWarning
 from ..radii import DUPLICATE_RADIUS, MERGE_RADIUS
 from ._catalog import has_columns, positions, quantity, source_ids
+from ..neighbours import SkyTree
 from .merge import merge_catalogs
 from .radius import rejection_radius as research_radius
-from .suppression import reach_pairs, suppress_in_order
+from .suppression import suppress_in_order
 
 __all__ = ['CatalogCleaner', 'REJECTION_REASONS']
 
@@ -32,6 +34,9 @@ REJECTION_REASONS = {
 }
 
 _DUPLICATE, _NEAR_BRIGHT = 0, 1
+#: Above this fraction of sources that can be ``near_bright``, one search of
+#: all pairs (rejection or duplicate radius) is cheaper than two.
+_SEARCH_ALL_FRACTION = 0.25
 _SIZE_COLUMNS = ('major_fwhm', 'minor_fwhm')
 
 #: Rejection radius of the default cleaner: 6 arcsec at 1 mJy, 150 arcsec at
@@ -254,33 +259,115 @@ class CatalogCleaner(ParamsMixin):
 
     # ----------------------------------------------------------- neighbours
     def _candidate_pairs(self, coords, flux, shape):
-        """Pairs (i, j), i < j, of sources in flux order, with their kind."""
+        """Pairs (i, j), i < j, of sources in flux order where i may reject j, with their kind.
+
+        Each test is searched for only among the sources it can reject.
+        Any source can be a ``duplicate``; only those of
+        `_can_be_near_bright` can be ``near_bright`` (in the default
+        cleaner the elongated ones, 5% of a survey), and only by the sources
+        of `_near_bright_reach`. When few can be ``near_bright``, the
+        duplicates come from one search within ``duplicate_radius`` and the
+        ``near_bright`` pairs from a search of the rejection radii among the
+        few; when most can (the research presets), both come from one search
+        of all pairs within the larger of the two radii.
+        """
+        n = len(flux)
+        tree = SkyTree(coords)
+        can_be_near = self._can_be_near_bright(flux, shape)
+        reach = self._near_bright_reach(flux, can_be_near)
+        targets = np.flatnonzero(can_be_near)
+        keep = functools.partial(self._rejecting_pairs, coords=coords, flux=flux, reach=reach,
+                                 can_be_near=can_be_near, pa=None if shape is None else shape[2])
+        dup = self.duplicate_radius.value
+        if targets.size > _SEARCH_ALL_FRACTION * n:
+            found = [keep(i, j, sep) for i, j, sep in
+                     tree.iter_pairs_within(np.maximum(reach, dup) * u.arcsec)]
+        else:
+            found = [keep(i, j, sep) for i, j, sep in
+                     tree.iter_pairs_within(self.duplicate_radius)]
+            found += [keep(i, targets[j], sep, duplicates=False) for i, j, sep in
+                      tree.iter_pairs_within(reach * u.arcsec, tree.subset(targets))]
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
+        return tuple(np.concatenate(part) for part in zip(*found))
+
+    def _can_be_near_bright(self, flux, shape):
+        """Which sources (in flux order) a brighter source could reject as ``near_bright``.
+
+        The per-source half of the test, exact: rejecting ``j`` as
+        ``near_bright`` needs ``flux[j] < faint_limit``, ``flux[j] <
+        faint_fraction * flux[i]`` -- hence ``< faint_fraction *
+        max(flux)``, since rounding a product by a positive number keeps
+        the order -- and, with the radial test, ``major[j] >=
+        radial_axis_ratio * minor[j]``, the same expressions as in
+        `_rejecting_pairs`. A source that fails one of them fails against
+        every bright source: it can only be a ``duplicate``.
+        """
+        can = np.ones(flux.size, bool)
+        if self.faint_limit is not None:
+            can &= flux < self.faint_limit.value
+        if self.faint_fraction is not None and flux.size:
+            can &= flux < self.faint_fraction * flux.max()
+        if self.radial_tolerance is not None:
+            if shape is None:
+                return np.zeros(flux.size, bool)
+            major, minor, _ = shape
+            with np.errstate(invalid='ignore'):
+                can &= major >= self.radial_axis_ratio * minor
+        return can
+
+    def _near_bright_reach(self, flux, can_be_near):
+        """Rejection radius (arcsec) of the sources that could reject a ``near_bright``, else 0.
+
+        Exact: a ``near_bright`` pair is at least ``duplicate_radius`` apart
+        (closer, it is a ``duplicate``) and closer than the rejection radius
+        of the bright source, so a radius up to ``duplicate_radius`` reaches
+        nobody; with ``faint_fraction``, neither does a source whose
+        ``faint_fraction * flux`` is at or below the flux of every source
+        that `_can_be_near_bright`.
+        """
         radius = u.Quantity(self.rejection_radius(flux * u.mJy), u.arcsec).value
         radius = np.where(np.isfinite(radius), radius, 0.0)
-        dup = self.duplicate_radius.value
-        i, j, sep = reach_pairs(coords, np.maximum(radius, dup) * u.arcsec)
-        sep = sep.to_value(u.arcsec)
-        duplicate = sep < dup
-        near = ~duplicate
-        if self.faint_limit is not None:
-            near &= flux[j] < self.faint_limit.value
-        if self.faint_fraction is not None:
-            near &= flux[j] < self.faint_fraction * flux[i]
-        if self.radial_tolerance is not None:
-            near[near] = self._radial(coords, shape, i[near], j[near])
-        keep = duplicate | near
-        return i[keep], j[keep], np.where(duplicate[keep], _DUPLICATE, _NEAR_BRIGHT)
+        reaches = radius > self.duplicate_radius.value
+        if not can_be_near.any():
+            reaches[:] = False
+        elif self.faint_fraction is not None:
+            reaches &= self.faint_fraction * flux > flux[can_be_near].min()
+        return np.where(reaches, radius, 0.0)
 
-    def _radial(self, coords, shape, i, j):
-        """Whether each faint source ``j`` is a streak pointing at its bright source ``i``."""
-        if shape is None:
-            return np.zeros(i.size, bool)
-        major, minor, pa = (a[j] for a in shape)
-        direction = coords[i].position_angle(coords[j]).deg if i.size else np.zeros(0)
-        offset = np.abs((pa - direction + 90) % 180 - 90)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            elongated = major >= self.radial_axis_ratio * minor
-        return elongated & (offset <= self.radial_tolerance.value)
+    def _rejecting_pairs(self, i, j, sep, *, coords, flux, reach, can_be_near, pa,
+                         duplicates=True):
+        """Of pairs found by a search, those (i < j) where i would reject j: ``(i, j, kind)``.
+
+        ``duplicates=False`` leaves out the pairs closer than
+        ``duplicate_radius``, which another search found.
+        """
+        sep = sep.to_value(u.arcsec)
+        later = j > i
+        if not later.all():
+            i, j, sep = i[later], j[later], sep[later]
+        duplicate = sep < self.duplicate_radius.value
+        near = ~duplicate & can_be_near[j] & (sep < reach[i])
+        if self.faint_fraction is not None:
+            near[near] = flux[j[near]] < self.faint_fraction * flux[i[near]]
+        if self.radial_tolerance is not None and pa is not None:
+            near[near] = self._points_at(coords, pa, i[near], j[near])
+        keep = (duplicate | near) if duplicates else near
+        kind = np.where(duplicate[keep], _DUPLICATE, _NEAR_BRIGHT).astype(np.int8)
+        return i[keep], j[keep], kind
+
+    def _points_at(self, coords, pa, i, j):
+        """Whether the major axis (``pa``) of each faint source ``j`` points at source ``i``.
+
+        The direction is `~astropy.coordinates.SkyCoord.position_angle`'s
+        (its function, on longitude and latitude arrays, which spares
+        building a `~astropy.coordinates.SkyCoord` per pair).
+        """
+        sphere = coords.represent_as(UnitSphericalRepresentation)
+        direction = position_angle(sphere.lon[i], sphere.lat[i], sphere.lon[j],
+                                   sphere.lat[j]).deg
+        offset = np.abs((pa[j] - direction + 90) % 180 - 90)
+        return offset <= self.radial_tolerance.value
 
     def _shape(self, catalog, skipped):
         """(major, minor, pa) arrays for the radial test, or None when absent."""

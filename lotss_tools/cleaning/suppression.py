@@ -7,9 +7,12 @@ radius and faint enough). A deleted source deletes nothing. The result is
 fully determined by the directed graph of "i may reject j" pairs, which
 only ever point from a brighter to a fainter source:
 
-1. the pairs are found with one KD-tree (`lotss_tools.neighbours.SkyTree`):
-   a fixed-radius search for the many sources with small radii, a search
-   with one radius per source for the few bright ones (`reach_pairs`);
+1. the pairs are found with a KD-tree (`lotss_tools.neighbours.SkyTree`,
+   whose `~lotss_tools.neighbours.SkyTree.iter_pairs_within` searches with
+   one radius per source and returns arrays; `reach_pairs` is the plain
+   version). `~lotss_tools.cleaning.CatalogCleaner` searches each test only
+   among the sources that it can reject, which is exact and much faster
+   around very bright sources;
 2. the graph is walked once in flux order (a compiled loop, O(N + pairs)):
    a source that no kept brighter source reaches is kept, and rejects its
    out-neighbours that are still present.
@@ -31,11 +34,10 @@ def reach_pairs(coords, radius, *, tree=None, split_quantile=0.98):
     """Pairs ``i < j`` with ``j`` closer to ``i`` than ``radius[i]``.
 
     Sources are numbered in processing order, so ``i`` is the source that
-    may reject ``j``. Most radii are small: pairs within the
-    ``split_quantile`` quantile of the radii come from one fixed-radius
-    search of the whole tree (`~lotss_tools.neighbours.SkyTree.self_pairs`);
-    the few sources with larger radii are searched one radius each
-    (`~lotss_tools.neighbours.SkyTree.within`).
+    may reject ``j``. The search is
+    `~lotss_tools.neighbours.SkyTree.iter_pairs_within`: one fixed-radius
+    search for the radii up to the ``split_quantile`` quantile, groups of
+    similar radius for the few larger ones.
 
     Parameters
     ----------
@@ -64,31 +66,13 @@ def reach_pairs(coords, radius, *, tree=None, split_quantile=0.98):
     >>> list(zip(i.tolist(), j.tolist()))        # source 1 reaches 5 arcsec: nothing
     [(0, 1), (0, 2)]
     """
-    n = len(coords)
-    radius = np.nan_to_num(u.Quantity(radius, u.arcsec).value, nan=0.0)
-    empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.arcsec)
-    if n < 2 or not np.any(radius > 0):
-        return empty
+    if len(coords) < 2:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.arcsec
     tree = SkyTree(coords) if tree is None else tree
-    cut = float(np.quantile(radius, split_quantile))
-    parts = []
-    if cut > 0:
-        a, b, sep = tree.self_pairs(cut * u.arcsec)
-        sep = sep.to_value(u.arcsec)
-        near = (sep < radius[a]) & (radius[a] <= cut)
-        parts.append((a[near], b[near], sep[near]))
-    wide = np.flatnonzero(radius > cut)
-    if wide.size:
-        found = tree.within(coords[wide], radius[wide] * u.arcsec)
-        counts = np.fromiter(map(len, found), int, wide.size)
-        i = np.repeat(wide, counts)
-        j = np.fromiter((k for group in found for k in group), int, counts.sum())
-        later = j > i
-        i, j = i[later], j[later]
-        chord = np.linalg.norm(tree.vectors[i] - tree.vectors[j], axis=1)
-        sep = (2 * np.arcsin(np.clip(0.5 * chord, 0, 1)) * u.radian).to_value(u.arcsec)
-        near = sep < radius[i]
-        parts.append((i[near], j[near], sep[near]))
+    parts = [(i, j, sep.to_value(u.arcsec)) for i, j, sep in
+             tree.iter_pairs_within(radius, split_quantile=split_quantile)]
+    if not parts:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0) * u.arcsec
     i, j, sep = (np.concatenate(p) for p in zip(*parts))
     order = np.lexsort((j, i))
     return i[order], j[order], sep[order] * u.arcsec
@@ -106,6 +90,8 @@ def _walk(n, start, target, kind):
             if rejected_by[j] < 0:
                 rejected_by[j] = i
                 reason[j] = kind[e]
+            elif rejected_by[j] == i and kind[e] < reason[j]:
+                reason[j] = kind[e]          # a repeated pair: the smallest code
     return rejected_by, reason
 
 
@@ -144,7 +130,7 @@ def suppress_in_order(n, i, j, kind):
     i, j, kind = (np.asarray(a, np.int64) for a in (i, j, kind))
     if np.any(i >= j):
         raise ValueError('every pair must go from an earlier to a later source (i < j).')
-    order = np.lexsort((kind, j, i))
+    order = np.argsort(i, kind='stable')       # the out-pairs of each source together
     i, j, kind = i[order], j[order], kind[order]
     start = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(i, minlength=n), out=start[1:])
