@@ -8,3 +8,7 @@ structures of `astrodendro.Dendrogram.compute` exactly, much faster.
 from ._fast_dendrogram import *  # noqa: F401,F403
 from .extractor import *  # noqa: F401,F403
 from .measure import *  # noqa: F401,F403
+from .gaussian import *  # noqa: F401,F403
+from .uncertainties import *  # noqa: F401,F403
+from .deconvolution import *  # noqa: F401,F403
+from .components import *  # noqa: F401,F403
