@@ -356,13 +356,12 @@ def _associate(comp, labels, beam_fwhm, max_separation, max_flux_ratio, min_sign
         width = _fwhm_along(cov, across)
         lobes &= (along - beam_fwhm >= min_significance * major_err[g]) & (along >= width)
 
-    # Cores: a fainter third group near the segment, between 20% and 80% of the way.
+    # Cores: a fainter third group near the segment, between 20% and 80% of the way
+    # (looked for in lobe pairs too, so that it joins their source).
     core = np.full(a.size, -1)
     mid = _unit_vectors(*_midpoints(groups, a, b))
     candidates = tree.query_ball_point(mid, chord / 2 + 1e-12)
     for p, near in enumerate(candidates):
-        if lobes[p]:
-            continue
         best, best_flux = -1, np.inf
         for k in near:
             if k in (a[p], b[p]) or groups['flux'][k] >= min(fa[p], fb[p]):

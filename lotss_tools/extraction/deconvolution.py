@@ -24,6 +24,9 @@ from ..stats.morphology import DR2_ENVELOPE, is_unresolved
 
 __all__ = ['deconvolve_sizes', 'resolved_flag']
 
+#: Deconvolved axes below this fraction of the beam are zero (not deconvolvable).
+_TINY = 1e-6
+
 
 def deconvolve_sizes(major_fwhm, minor_fwhm, pa, beam):
     """Deconvolve the beam from fitted Gaussian sizes with `radio_beam`.
@@ -75,7 +78,8 @@ def deconvolve_sizes(major_fwhm, minor_fwhm, pa, beam):
         new_major, new_minor, new_pa = deconvolve_optimized(
             {'BMAJ': major[i], 'BMIN': minor[i], 'BPA': pa_deg[i]}, beam_props,
             failure_returns_pointlike=True)
-        if new_major > 0 and new_minor > 0:
+        # radio_beam adds machine epsilon to both axes: treat that as zero.
+        if new_minor > _TINY * beam_props['BMIN']:
             dc_major[i], dc_minor[i], dc_pa[i], done[i] = new_major, new_minor, new_pa, True
     table = QTable()
     table['dc_major_fwhm'] = np.where(done, dc_major, 0.0) * u.deg.to(u.arcsec) * u.arcsec
