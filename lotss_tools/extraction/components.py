@@ -298,9 +298,8 @@ def _summarise(comp, labels):
     """Flux, centroid, moment covariance and peak of each group of components (for association)."""
     n = labels.max() + 1
     flux = np.bincount(labels, comp['flux'], n)
-    brightest = np.full(n, -1)
-    order = np.argsort(comp['flux'])
-    brightest[labels[order]] = order                  # last (brightest) wins
+    order = np.lexsort((comp['flux'], labels))        # by group, brightest last
+    brightest = order[np.append(np.flatnonzero(np.diff(labels[order])), labels.size - 1)]
     ra0, dec0 = comp['ra'][brightest], comp['dec'][brightest]
     east, north = _offsets(comp['ra'], comp['dec'], ra0[labels], dec0[labels])
     w = comp['flux'] / flux[labels]
@@ -602,8 +601,7 @@ def _source_rows(components, comp, labels, n_src, beam, flux_scale_error):
         return table
     counts = np.bincount(labels, minlength=n_src)
     brightest = groups['brightest']
-    first = np.full(n_src, -1)
-    first[labels[::-1]] = np.arange(labels.size)[::-1]
+    first = np.unique(labels, return_index=True)[1]
     single = counts == 1
     major, minor, pa = _shape_from_covariance(groups['cov'])
 
@@ -623,10 +621,11 @@ def _source_rows(components, comp, labels, n_src, beam, flux_scale_error):
     # Position errors: propagated from the components' positions and fluxes.
     w = comp['flux'] / groups['flux'][labels]
     east, north = _offsets(comp['ra'], comp['dec'], groups['ra'][labels], groups['dec'][labels])
+    relative_flux_err = comp['flux_err'] / groups['flux'][labels]
     ra_err = np.sqrt(np.bincount(labels, (w * comp['ra_err']) ** 2
-                                 + (east * comp['flux_err'] / groups['flux'][labels]) ** 2, n_src))
+                                 + (east * relative_flux_err) ** 2, n_src))
     dec_err = np.sqrt(np.bincount(labels, (w * comp['dec_err']) ** 2
-                                  + (north * comp['flux_err'] / groups['flux'][labels]) ** 2, n_src))
+                                  + (north * relative_flux_err) ** 2, n_src))
     flux_err = np.sqrt(np.bincount(labels, comp['flux_err'] ** 2, n_src))
     shape_err = condon_errors(peak * _MJY_BEAM, groups['flux'] * u.mJy, major * u.arcsec,
                               minor * u.arcsec, pa * u.deg, rms * _MJY_BEAM, beam,

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
-from scipy import ndimage
 
 from .measure import measure_structures
 
@@ -378,6 +377,65 @@ def _model_at(pix_start, px, py, comp_start, p, keep, out):
             out[i] = m
 
 
+@njit(nogil=True, cache=False)
+def _group_by_label(labels, n_labels):
+    """Stable counting sort: order of ``labels`` grouped by label, and group starts."""
+    counts = np.zeros(n_labels + 2, np.int64)
+    for i in range(labels.size):
+        counts[labels[i] + 1] += 1
+    for k in range(1, n_labels + 2):
+        counts[k] += counts[k - 1]
+    starts = counts.copy()          # starts[k]: first position of label k; size n_labels + 2
+    order = np.empty(labels.size, np.int64)
+    for i in range(labels.size):
+        order[counts[labels[i]]] = i
+        counts[labels[i]] += 1
+    return order, starts
+
+
+@njit(nogil=True, cache=False)
+def _margins(labels, starts, pixels, wanted, margin, out_start, out_pixels, fill):
+    """Pixels within ``margin`` (square window) of each wanted island that belong to no
+    island. Counts them into ``out_start`` (``fill=False``) or writes them into
+    ``out_pixels`` after ``out_start`` (``fill=True``)."""
+    ny, nx = labels.shape
+    for w in range(wanted.size):
+        isl = wanted[w]
+        a, b = starts[isl], starts[isl + 1]
+        r0, r1, c0, c1 = ny, -1, nx, -1
+        for i in range(a, b):
+            r, c = pixels[i] // nx, pixels[i] % nx
+            r0, r1, c0, c1 = min(r0, r), max(r1, r), min(c0, c), max(c1, c)
+        h, wd = r1 - r0 + 1 + 2 * margin, c1 - c0 + 1 + 2 * margin
+        inside = np.zeros((h, wd), np.bool_)
+        for i in range(a, b):
+            inside[pixels[i] // nx - r0 + margin, pixels[i] % nx - c0 + margin] = True
+        rows = np.zeros((h, wd), np.bool_)          # dilation along x, then along y
+        for r in range(h):
+            for c in range(wd):
+                if inside[r, c]:
+                    for d in range(max(c - margin, 0), min(c + margin + 1, wd)):
+                        rows[r, d] = True
+        n = 0
+        for c in range(wd):
+            for r in range(h):
+                near = False
+                for d in range(max(r - margin, 0), min(r + margin + 1, h)):
+                    if rows[d, c]:
+                        near = True
+                        break
+                if not near or inside[r, c]:
+                    continue
+                gr, gc = r + r0 - margin, c + c0 - margin
+                if gr < 0 or gr >= ny or gc < 0 or gc >= nx or labels[gr, gc] != 0:
+                    continue
+                if fill:
+                    out_pixels[out_start[w] + n] = gr * nx + gc
+                n += 1
+        if not fill:
+            out_start[w] = n
+
+
 # ---------------------------------------------------------------------------
 # Shape conversions (vectorised)
 # ---------------------------------------------------------------------------
@@ -462,13 +520,21 @@ def _as_image(array, shape, name):
     return array
 
 
-def _fit_pixels(islands, margin, finite):
-    """Labels of the pixels to fit: each island, plus ``margin`` pixels around it
-    that belong to no island (where margins meet, the larger label wins)."""
-    if margin <= 0:
-        return islands
-    grown = ndimage.maximum_filter(islands, size=2 * margin + 1, mode='constant')
-    return np.where((islands == 0) & finite, grown, islands)
+def _at(image, pixels):
+    """Values of a 2-D image at flat (C-order) pixel indices, without copying the image."""
+    if image.flags.c_contiguous:
+        return image.ravel()[pixels]
+    return image[np.divmod(pixels, image.shape[1])]
+
+
+def _ranges(starts, counts):
+    """Concatenated ``arange(start, start + count)`` for each pair."""
+    counts = np.asarray(counts, np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(np.asarray(starts, np.int64) - np.cumsum(counts) + counts, counts)
+    return offsets + np.arange(total)
 
 
 def _run_chunks(kernel, args, pix_start, n_jobs):
@@ -512,10 +578,11 @@ def fit_islands(flux, rms, islands, leaves, beam_sigma, *, margin=2, max_compone
         2.3548). Sets the total-flux scale (the beam area) and the size
         bounds.
     margin : int
-        Pixels around each island (not in any island) also fitted, so the
-        fit sees the wings of a source below the island boundary instead of
-        only the pixels that noise lifted above it (which biases faint
-        sources up). 0 fits the island's pixels only, as PyBDSF.
+        Pixels around each island (within this many pixels, in no island)
+        also fitted, so the fit sees the wings of a source below the island
+        boundary instead of only the pixels that noise lifted above it
+        (which biases faint sources up). A margin pixel near two islands
+        serves both fits. 0 fits the island's pixels only, as PyBDSF.
     max_components : int
         Most Gaussians per island: the brightest leaves seed them, the other
         leaves are left out (flag ``COMPONENTS_DROPPED``).
@@ -570,12 +637,15 @@ def fit_islands(flux, rms, islands, leaves, beam_sigma, *, margin=2, max_compone
     >>> print(np.round([fit['sigma_major'][0], fit['sigma_minor'][0]], 3), int(fit['flag'][0]))
     [3. 2.] 0
     """
-    flux = np.asarray(flux, dtype=float)
+    flux = np.asarray(flux)
     if flux.ndim != 2:
         raise ValueError(f'flux must be a 2-D image, not {flux.ndim}-D.')
+    if flux.dtype.kind != 'f':
+        flux = flux.astype(float)
     shape = flux.shape
+    scalar_rms = np.ndim(rms) == 0
     rms = _as_image(rms, shape, 'rms')
-    islands = np.asarray(_as_image(islands, shape, 'islands'))
+    islands = np.ascontiguousarray(_as_image(islands, shape, 'islands'))
     leaves = np.asarray(_as_image(leaves, shape, 'leaves'))
     if islands.dtype.kind not in 'iu' or leaves.dtype.kind not in 'iu':
         raise TypeError('islands and leaves must be integer label images.')
@@ -595,16 +665,30 @@ def fit_islands(flux, rms, islands, leaves, beam_sigma, *, margin=2, max_compone
     meta = dict(margin=margin, max_components=int(max_components), min_size=float(min_size),
                 max_iter=int(max_iter), tol=float(tol), beam_sigma=(sig_maj, sig_min))
 
-    finite = np.isfinite(flux) & np.isfinite(rms) & (rms > 0)
-    work_islands = np.where(finite, islands, 0)
+    # Island pixels with a usable value and noise (the dendrogram never holds NaN,
+    # but other label images may).
+    flat_islands = islands.ravel()
+    island_pixels = np.flatnonzero(flat_islands)
+    value = _at(flux, island_pixels)
+    noise = np.broadcast_to(rms.flat[0], value.shape) if scalar_rms else _at(rms, island_pixels)
+    usable = np.isfinite(value) & np.isfinite(noise) & (noise > 0)
+    if not usable.all():
+        bad = island_pixels[~usable]
+        island_pixels = island_pixels[usable]
+        leaves = leaves.copy()
+        leaves.ravel()[bad] = 0
+        moments = None
     if moments is None:
-        moments = measure_structures(flux, np.where(finite, leaves, 0))
+        moments = measure_structures(flux, leaves)
     n_leaves = moments['label'].size
-    if n_leaves == 0 or not work_islands.any():
+    if n_leaves == 0 or island_pixels.size == 0:
         return _empty_fit(meta)
+    usable_label = np.zeros(int(flat_islands.max()) + 1, bool)
+    usable_label[flat_islands[island_pixels]] = True
 
     # Leaves -> islands (the island under each leaf's peak), brightest first.
-    leaf_island = work_islands[moments['peak_y'], moments['peak_x']]
+    leaf_island = flat_islands[moments['peak_y'] * shape[1] + moments['peak_x']].astype(np.int64)
+    leaf_island[~usable_label[leaf_island]] = 0
     order = np.lexsort((-moments['peak'], leaf_island))
     order = order[leaf_island[order] > 0]
     leaf_island = leaf_island[order]
@@ -615,22 +699,41 @@ def fit_islands(flux, rms, islands, leaves, beam_sigma, *, margin=2, max_compone
     comp_start = np.append(comp_start, leaf_island.size).astype(np.int64)
     n_comp = order.size
 
-    # Pixels of each island (plus margin), grouped by island.
-    fit_labels = _fit_pixels(work_islands, margin, finite)
-    flat = fit_labels.ravel()
-    pixels = np.flatnonzero(flat)
-    fitted = np.zeros(int(flat.max()) + 1, bool)
-    fitted[island_ids] = True
-    pixels = pixels[fitted[flat[pixels]]]
-    pixels = pixels[np.argsort(flat[pixels], kind='stable')]
-    pix_island = flat[pixels]
-    pix_start = np.searchsorted(pix_island, island_ids).astype(np.int64)
-    pix_start = np.append(pix_start, pixels.size)
+    # Pixels of each island, then its margin, grouped by island.
+    labels = flat_islands[island_pixels].astype(np.int64)
+    grouping, starts = _group_by_label(labels, usable_label.size - 1)
+    island_pixels = island_pixels[grouping]
+    margin_count = np.zeros(island_ids.size + 1, np.int64)
+    if margin:
+        _margins(islands, starts, island_pixels, island_ids, margin, margin_count,
+                 island_pixels[:0], False)
+    margin_start = np.concatenate(([0], np.cumsum(margin_count[:-1])))
+    margin_pixels = np.empty(margin_start[-1], np.int64)
+    if margin_pixels.size:
+        _margins(islands, starts, island_pixels, island_ids, margin, margin_start,
+                 margin_pixels, True)
+        # Keep the margin pixels with a usable value and noise.
+        noise = (np.broadcast_to(rms.flat[0], margin_pixels.shape) if scalar_rms
+                 else _at(rms, margin_pixels))
+        usable = np.isfinite(_at(flux, margin_pixels)) & np.isfinite(noise) & (noise > 0)
+        owner = np.repeat(np.arange(island_ids.size), np.diff(margin_start))
+        margin_pixels = margin_pixels[usable]
+        margin_count = np.bincount(owner[usable], minlength=island_ids.size)
+    else:
+        margin_count = np.zeros(island_ids.size, np.int64)
+    own_count = starts[island_ids + 1] - starts[island_ids]
+    pix_start = np.concatenate(([0], np.cumsum(own_count + margin_count))).astype(np.int64)
+    pixels = np.empty(pix_start[-1], np.int64)
+    own = np.zeros(pixels.size, bool)
+    own_index = _ranges(pix_start[:-1], own_count)
+    pixels[own_index] = island_pixels[_ranges(starts[island_ids], own_count)]
+    own[own_index] = True
+    pixels[_ranges(pix_start[:-1] + own_count, margin_count)] = margin_pixels
     py, px = np.divmod(pixels, shape[1])
     px, py = px.astype(float), py.astype(float)
-    pv = flux.ravel()[pixels]
-    pw = 1.0 / rms.ravel()[pixels] ** 2
-    own = islands.ravel()[pixels] == pix_island
+    pv = _at(flux, pixels).astype(float)
+    noise = np.full(pixels.size, float(rms.flat[0])) if scalar_rms else _at(rms, pixels)
+    pw = 1.0 / noise.astype(float) ** 2
     boxes = np.empty((island_ids.size, 4))
     for k, fn in enumerate((np.minimum, np.maximum)):
         boxes[:, k] = fn.reduceat(px, pix_start[:-1]) + (margin + 0.5) * (2 * k - 1)
@@ -737,7 +840,7 @@ def gaussian_image(shape, x, y, peak, sigma_major, sigma_minor, theta):
     >>> from lotss_tools.extraction import gaussian_image
     >>> image = gaussian_image((9, 9), [4.0], [4.0], [2.0], [2.0], [1.0], [0.0])
     >>> float(image[4, 4]), round(float(image[4, 6] / image[6, 4]), 3)
-    (2.0, 20.086)
+    (2.0, 4.482)
     """
     image = np.zeros(shape)
     yy, xx = np.indices(shape, dtype=float)
