@@ -13,6 +13,7 @@ separate islands.
 import astropy.units as u
 import matplotlib.pyplot as plt
 import numpy as np
+from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 from matplotlib.patches import Ellipse
 
@@ -76,33 +77,38 @@ for name in ('total_flux', 'major_fwhm', 'minor_fwhm', 'pa'):
           f'moments {moment[name]:.2f}')
 
 # %%
-# Ellipses (FWHM) of the moment measurement (dashed) and of the fitted
-# Gaussians (solid) on the image, and the residual image of the fit. On a
-# north-up image a position angle (east of north) is an angle of ``90 + pa``
-# from the +x axis.
+# Around the resolved source: the ellipses (FWHM) of the moment measurement
+# (dashed) and of the fitted Gaussian (solid), the Gaussian model, and the
+# residual image. On a north-up image a position angle (east of north) is an
+# angle of ``90 + pa`` from the +x axis.
 pixel = mosaic.pixel_scale.to_value(u.arcsec / u.pix)
 
 
 def ellipse(row, **style):
-    return Ellipse((row['x'], row['y']), row['major_fwhm'].to_value(u.arcsec) / pixel,
+    if 'x' in row.colnames:
+        centre = (row['x'], row['y'])
+    else:                                            # sources: position from the WCS
+        centre = mosaic.wcs.world_to_pixel(SkyCoord(row['ra'], row['dec']))
+    return Ellipse(centre, row['major_fwhm'].to_value(u.arcsec) / pixel,
                    row['minor_fwhm'].to_value(u.arcsec) / pixel,
                    angle=90 + row['pa'].to_value(u.deg), fill=False, **style)
 
 
 model = gaussian_image(flux.shape, fit['x'], fit['y'], fit['peak'], fit['sigma_major'],
                        fit['sigma_minor'], fit['theta'])
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
-limits = dict(vmin=-3 * np.median(rms), vmax=20 * np.median(rms), origin='lower', cmap='gray_r')
-axes[0].imshow(flux, **limits)
-for row in moments:
-    axes[0].add_patch(ellipse(row, color='tab:orange', ls='--', lw=1.2))
-for row in components:
-    axes[0].add_patch(ellipse(row, color='tab:blue', lw=1.2))
-axes[0].set_title('moments (dashed), Gaussian components (solid)')
-axes[1].imshow(flux - model, **limits)
-axes[1].set_title('residual: image - Gaussian model')
-for ax in axes:
+noise = np.median(rms)
+limits = dict(vmin=-3 * noise, vmax=flux[180:220, 130:170].max(), origin='lower', cmap='gray_r')
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharex=True, sharey=True)
+for ax, image, title in zip(axes, (flux, model, flux - model),
+                            ('image: moments (dashed), Gaussian (solid)', 'Gaussian model',
+                             'residual (image - model)')):
+    ax.imshow(image, **limits)
+    ax.set_title(title)
     ax.set_xlabel('x (pixel)')
+axes[0].add_patch(ellipse(moment, color='tab:orange', ls='--', lw=1.5))
+axes[0].add_patch(ellipse(gauss, color='tab:blue', lw=1.5))
+axes[0].set_xlim(true['x'] - 25, true['x'] + 25)
+axes[0].set_ylim(true['y'] - 25, true['y'] + 25)
 axes[0].set_ylabel('y (pixel)')
 
 # %%

@@ -131,6 +131,26 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
         (see `resolved_flag`), ``local_rms`` (mJy/beam), ``snr``,
         ``residual_rms`` (mJy/beam), ``chi2``, ``fit_flag``. Every column
         has a description.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astropy.table import QTable
+    >>> import astropy.units as u
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> from lotss_tools.extraction import compute_dendrogram, fit_islands, component_table
+    >>> source = QTable({'x': [32.0], 'y': [32.0], 'total_flux': [2.0] * u.mJy,
+    ...                  'dc_major_fwhm': [8.0] * u.arcsec, 'dc_minor_fwhm': [4.0] * u.arcsec,
+    ...                  'pa': [30.0] * u.deg})
+    >>> mosaic, truth = simulate_mosaic((64, 64), seed=1, sources=source, rms=0,
+    ...                                 blank_edges=False, holes=False)
+    >>> tree = compute_dendrogram(mosaic.data, 1e-5, 1e-5, 4)
+    >>> sigma = np.array(mosaic.beam_fwhm_pixels) / 2.35482
+    >>> fit = fit_islands(mosaic.data, 1e-4, tree.trunk_labels(), tree.leaf_labels(), sigma)
+    >>> components = component_table(fit, mosaic.wcs, mosaic.beam, 1e-4)
+    >>> row = components[0]
+    >>> print(round(row['total_flux'], 3), round(row['pa'], 1), round(row['dc_major_fwhm'], 2))
+    2.0 mJy 30.0 deg 8.0 arcsec
     """
     n = len(fit)
     shape_scale = _pixel_scale(wcs)
@@ -437,6 +457,30 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     See Also
     --------
     make_sources : the component and source tables.
+
+    Examples
+    --------
+    Two compact sources 50" apart stay apart; two lobes extended along the
+    line that joins them are one source:
+
+    >>> import astropy.units as u
+    >>> from astropy.table import QTable
+    >>> from radio_beam import Beam
+    >>> from lotss_tools.extraction import group_components
+    >>> def pair(major, pa):
+    ...     return QTable({'island_id': [1, 2], 'ra': [150.0, 150.0] * u.deg,
+    ...                    'dec': [2.0, 2.0 + 50 / 3600] * u.deg,
+    ...                    'total_flux': [20.0, 15.0] * u.mJy,
+    ...                    'peak_flux': [20.0, 15.0] * u.mJy / u.beam * 36 / (6 * major),
+    ...                    'major_fwhm': [major, major] * u.arcsec,
+    ...                    'minor_fwhm': [6.0, 6.0] * u.arcsec, 'pa': [pa, pa] * u.deg,
+    ...                    'local_rms': [0.1, 0.1] * u.mJy / u.beam})
+    >>> group_components(pair(6.0, 0.0), Beam(6 * u.arcsec)).tolist()
+    [1, 2]
+    >>> group_components(pair(20.0, 0.0), Beam(6 * u.arcsec)).tolist()
+    [1, 1]
+    >>> group_components(pair(20.0, 90.0), Beam(6 * u.arcsec)).tolist()  # across the line
+    [1, 2]
     """
     comp = _component_arrays(_complete(components, beam))
     n = comp['flux'].size
