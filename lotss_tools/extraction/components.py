@@ -183,9 +183,10 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
     table['local_rms'] = local * to_mjy * _MJY_BEAM
     with np.errstate(divide='ignore', invalid='ignore'):
         table['snr'] = (table['peak_flux'] / table['local_rms']).to_value(u.one)
+    taper = (getattr(fit, 'meta', None) or {}).get('taper', 0.0)
     errors = condon_errors(table['peak_flux'], table['total_flux'], table['major_fwhm'],
                            table['minor_fwhm'], table['pa'], table['local_rms'], beam,
-                           flux_scale_error=flux_scale_error)
+                           flux_scale_error=flux_scale_error, taper=taper)
     sizes = deconvolve_sizes(table['major_fwhm'], table['minor_fwhm'], table['pa'], beam)
     table['residual_rms'] = np.asarray(fit['residual_rms'], float) * to_mjy * _MJY_BEAM
     table['chi2'] = np.asarray(fit['chi2'], float)

@@ -56,16 +56,18 @@ def _rho(amplitude_snr, theta_major, theta_minor, theta_noise, alpha_major, alph
                    * (1 + n2 / theta_minor ** 2) ** alpha_minor) * amplitude_snr
 
 
-def _exact_covariance(a, b, n):
+def _exact_covariance(a, b, n, taper=0.0):
     """Least-squares covariance of a Gaussian fit in Gaussian-correlated noise (unit peak and rms).
 
     ``a``, ``b``: sigmas of the Gaussian along its axes; ``n``: sigma of the
-    noise autocorrelation. The parameters are the peak ``A``, the centre
-    along each axis, the two sigmas and the angle. With uniform weights the
-    covariance is ``M^-1 N M^-1``, ``M = J^T J`` and ``N = J^T R J`` (``R``
-    the noise covariance); in the continuum limit (a few pixels per beam
-    suffice) both are Gaussian integrals, evaluated here in closed form.
-    The pixel size cancels.
+    noise autocorrelation; ``taper``: the fit weights each pixel by
+    ``exp(-taper * q / 2)``, ``q`` the Gaussian's own quadratic form (0:
+    uniform weights). The parameters are the peak ``A``, the centre along
+    each axis, the two sigmas and the angle. The covariance of a weighted
+    least-squares fit is ``M^-1 N M^-1``, ``M = J^T W J`` and ``N = J^T W R W
+    J`` (``R`` the noise covariance); in the continuum limit (a few pixels
+    per beam suffice) both are Gaussian integrals, evaluated here in closed
+    form. The pixel size cancels.
 
     Returns the variances of ``A``, ``x0`` (along a), ``y0`` (along b),
     ``a``, ``b``, the angle, and the variance of ``ln(A a b)`` (the total
@@ -74,13 +76,15 @@ def _exact_covariance(a, b, n):
     root_pi = np.sqrt(np.pi)
 
     def moments(s):
-        """Integrals of x^k exp(-x^2/s^2): k = 0, 2, 4."""
+        """Integrals of x^k exp(-x^2 (2 + taper) / (2 s^2)): k = 0, 2, 4."""
+        s = s * np.sqrt(2 / (2 + taper))
         return s * root_pi, s ** 3 * root_pi / 2, 3 * s ** 5 * root_pi / 4
 
     def correlated(s):
-        """Integrals of x^k x'^l g(x) g(x') K(x - x'): (0,0), (1,1), (2,0), (2,2)."""
-        det = (1 / s ** 2) * (1 / s ** 2 + 2 / n ** 2)
-        s11, s12 = (1 / s ** 2 + 1 / n ** 2) / det, (1 / n ** 2) / det
+        """Integrals of x^k x'^l h(x) h(x') K(x - x'), h = g w: (0,0), (1,1), (2,0), (2,2)."""
+        own = (1 + taper) / s ** 2
+        det = own * (own + 2 / n ** 2)
+        s11, s12 = (own + 1 / n ** 2) / det, (1 / n ** 2) / det
         z = 2 * np.pi / np.sqrt(det)
         return z, z * s12, z * s11, z * (s11 ** 2 + 2 * s12 ** 2)
 
@@ -113,7 +117,7 @@ def _exact_covariance(a, b, n):
 
 
 def condon_errors(peak_flux, total_flux, major_fwhm, minor_fwhm, pa, rms, beam, *,
-                  noise_fwhm=None, flux_scale_error=0.0, method='exact'):
+                  noise_fwhm=None, flux_scale_error=0.0, method='exact', taper=0.0):
     """Uncertainties of elliptical Gaussian components fitted in correlated noise.
 
     Parameters
@@ -146,6 +150,10 @@ def condon_errors(peak_flux, total_flux, major_fwhm, minor_fwhm, pa, rms, beam, 
         ``'pybdsf'``: Condon's approximate formulas (his eq. 41 with
         Condon et al. 1998, eqs. 26-36), exactly as PyBDSF computes the
         LoTSS catalogue errors, for comparison with the survey.
+    taper : float
+        Weighting of the fit (``'exact'`` only): the ``taper`` of
+        `~lotss_tools.extraction.fit_islands` that measured the components;
+        0 for uniform weights (PyBDSF's).
 
     Returns
     -------
@@ -159,9 +167,9 @@ def condon_errors(peak_flux, total_flux, major_fwhm, minor_fwhm, pa, rms, beam, 
 
     Notes
     -----
-    A least-squares fit with uniform weights has the covariance ``M^-1 N
-    M^-1``, where ``M = J^T J`` and ``N = J^T R J`` (``J`` the Jacobian of
-    the model, ``R`` the noise covariance). For a Gaussian source and noise
+    A least-squares fit with weights ``W`` has the covariance ``M^-1 N
+    M^-1``, where ``M = J^T W J`` and ``N = J^T W R W J`` (``J`` the
+    Jacobian of the model, ``R`` the noise covariance). For a Gaussian source and noise
     whose autocorrelation is a Gaussian of FWHM ``theta_N``, both matrices
     are Gaussian integrals, independent of the pixel size once a beam spans
     a few pixels; ``'exact'`` evaluates them in closed form (the centre and
@@ -198,6 +206,8 @@ def condon_errors(peak_flux, total_flux, major_fwhm, minor_fwhm, pa, rms, beam, 
     """
     if method not in ('exact', 'pybdsf'):
         raise ValueError(f"method must be 'exact' or 'pybdsf', not {method!r}.")
+    if not (np.isscalar(taper) and taper >= 0) or (taper and method == 'pybdsf'):
+        raise ValueError(f"taper must be a number >= 0 (0 with method='pybdsf'), not {taper!r}.")
     peak = np.atleast_1d(u.Quantity(peak_flux))
     total = np.atleast_1d(u.Quantity(total_flux))
     rms = np.atleast_1d(u.Quantity(rms)).to(peak.unit)
@@ -233,7 +243,7 @@ def condon_errors(peak_flux, total_flux, major_fwhm, minor_fwhm, pa, rms, beam, 
                                                   + (minor_err / minor) ** 2))
         else:
             var = _exact_covariance(major / _FWHM_PER_SIGMA, minor / _FWHM_PER_SIGMA,
-                                    noise / _FWHM_PER_SIGMA)
+                                    noise / _FWHM_PER_SIGMA, taper)
             var_amp, var_x0, var_y0, var_a, var_b, var_angle, var_log_flux = var
             peak_err = rms * np.sqrt(var_amp)
             along_major, along_minor = np.sqrt(var_x0) / snr, np.sqrt(var_y0) / snr
