@@ -1,0 +1,469 @@
+"""Measurement accuracy, uncertainties, source grouping and fitting speed against PyBDSF and Aegean.
+
+Every table says which sky it was measured on:
+
+* ``simulated`` -- the package's simulated mosaics (`~lotss_tools.simulate.simulate_mosaic`,
+  random LoTSS-like population, beam-correlated noise, artifacts), compared with their truth;
+* ``grid`` -- isolated point and resolved Gaussians on a grid, rendered by ``simulate_mosaic``
+  into beam-correlated noise (to measure the pull widths of the uncertainties);
+* ``doubles`` -- injected FR II doubles (with and without a core) and unrelated point pairs
+  (``tests/injection.py``), to measure the grouping of components into sources;
+* ``real`` -- the real LoTSS DR1 cutout of P218+55 (`lotss_tools.datasets`), compared with
+  its DR1 (PyBDSF) catalogue rows.
+
+Methods: the Gaussian fits of this package (`~lotss_tools.extraction.fit_islands` on the
+islands of the compiled dendrogram of the S/N image, as `~lotss_tools.DendroExtractor`
+builds them), the moment measurement of `~lotss_tools.DendroExtractor`, PyBDSF with the
+LoTSS (DDF-pipeline) settings and Aegean with BANE.
+
+Usage::
+
+    python benchmarks/bench_measurement.py                # everything (slow: PyBDSF, Aegean, 8192)
+    python benchmarks/bench_measurement.py --quick        # 1024 pixels, no 8192 run
+    python benchmarks/bench_measurement.py --no-peers     # this package only
+    python benchmarks/bench_measurement.py --write-docs   # also docs/benchmarks/measurement.txt
+"""
+
+import argparse
+import contextlib
+import io
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import QTable, vstack
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / 'benchmarks'))
+
+from _docs_output import record_output  # noqa: E402
+
+from lotss_tools import DendroExtractor, Mosaic  # noqa: E402
+from lotss_tools.datasets import get_path  # noqa: E402
+from lotss_tools.extraction import (compute_dendrogram, component_table, fit_islands,  # noqa: E402
+                                    make_sources)
+from lotss_tools.matching import match_one_to_one  # noqa: E402
+from lotss_tools.noise import research_min_npix  # noqa: E402
+from lotss_tools.simulate import simulate_mosaic  # noqa: E402
+from tests.injection import double_source, grid_sky, grouping_outcome, point_pair  # noqa: E402
+
+SNR_BINS = ((5, 10), (10, 30), (30, np.inf))
+#: Fewest values for a pull width in the per-SNR tables (the random sky holds few
+#: elongated resolved sources per bin: their PA pulls are left out, see the grid table).
+MIN_PULLS = 30
+PULLS = ('ra', 'dec', 'total_flux', 'peak_flux', 'major_fwhm', 'minor_fwhm', 'pa')
+
+# PyBDSF with the settings of the LoTSS DDF-pipeline catalogues (no wavelet decomposition).
+PYBDSF_LOTSS = dict(thresh_isl=4.0, thresh_pix=5.0, rms_box=(150, 15), rms_map=True,
+                    mean_map='zero', ini_method='intensity', adaptive_rms_box=True,
+                    adaptive_thresh=150, rms_box_bright=(60, 15), group_by_isl=False,
+                    group_tol=10.0, flagging_opts=True, flag_maxsize_fwhm=0.5, quiet=True,
+                    frequency=144e6)
+
+
+# --------------------------------------------------------------------------- methods
+
+def gaussian_pipeline(mosaic, *, method='exact', timings=None):
+    """Islands of the S/N image as DendroExtractor makes them, then Gaussian fits."""
+    start = time.perf_counter()
+    bkg = mosaic.background(box_size=25)
+    flux = np.where(mosaic.footprint, mosaic.data - bkg.background, np.nan)
+    rms = bkg.background_rms
+    with np.errstate(invalid='ignore', divide='ignore'):
+        snr = (flux / rms).astype(np.float32)
+    tree = compute_dendrogram(snr, 2.5, 2.5, research_min_npix(mosaic.beam, mosaic.pixel_scale))
+    islands, leaves = tree.trunk_labels(), tree.leaf_labels()
+    detected = time.perf_counter()
+    sigma = np.array(mosaic.beam_fwhm_pixels) / np.sqrt(8 * np.log(2))
+    fit = fit_islands(flux, rms, islands, leaves, sigma)
+    fitted = time.perf_counter()
+    components = component_table(fit, mosaic.wcs, mosaic.beam, rms)
+    if method != 'exact':
+        from lotss_tools.extraction import condon_errors
+        errors = condon_errors(components['peak_flux'], components['total_flux'],
+                               components['major_fwhm'], components['minor_fwhm'],
+                               components['pa'], components['local_rms'], mosaic.beam,
+                               method=method)
+        for name in errors.colnames:
+            components[name] = errors[name]
+    components, sources = make_sources(components, mosaic.beam)
+    done = time.perf_counter()
+    if timings is not None:
+        timings.update(detection=detected - start, fit=fitted - detected,
+                       tables=done - fitted, islands=int(islands.max()), components=len(fit))
+    return components, sources
+
+
+def moments_pipeline(mosaic):
+    return DendroExtractor().extract(mosaic)
+
+
+def _arcsec(column):
+    return u.Quantity(column).to(u.arcsec)
+
+
+def pybdsf_pipeline(mosaic, kind='gaul'):
+    """PyBDSF (LoTSS settings) on the mosaic written to FITS: its component or source list."""
+    import bdsf
+    logging.getLogger('PyBDSF').setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+        path = mosaic.write(Path(tmp) / 'mosaic.fits')
+        image = bdsf.process_image(str(path), **PYBDSF_LOTSS)
+        out = Path(tmp) / f'{kind}.fits'
+        image.write_catalog(outfile=str(out), format='fits', catalog_type=kind, clobber=True)
+        t = QTable.read(out)
+    table = QTable()
+    table['ra'], table['dec'] = u.Quantity(t['RA'], u.deg), u.Quantity(t['DEC'], u.deg)
+    table['ra_err'], table['dec_err'] = _arcsec(t['E_RA']), _arcsec(t['E_DEC'])
+    for ours, theirs, unit in (('total_flux', 'Total_flux', u.mJy),
+                               ('peak_flux', 'Peak_flux', u.mJy / u.beam)):
+        table[ours] = u.Quantity(t[theirs]).to(unit)
+        table[f'{ours}_err'] = u.Quantity(t[f'E_{theirs}']).to(unit)
+    for ours, theirs in (('major_fwhm', 'Maj'), ('minor_fwhm', 'Min')):
+        table[ours], table[f'{ours}_err'] = _arcsec(t[theirs]), _arcsec(t[f'E_{theirs}'])
+    table['pa'], table['pa_err'] = u.Quantity(t['PA'], u.deg), u.Quantity(t['E_PA'], u.deg)
+    return table
+
+
+def aegean_pipeline(mosaic):
+    """BANE background and noise, then Aegean (seed 5 sigma, flood 4 sigma)."""
+    from AegeanTools.BANE import filter_image
+    from AegeanTools.source_finder import SourceFinder
+    logging.getLogger('AegeanTools').setLevel(logging.ERROR)
+    if not hasattr(np.linalg, 'linalg'):
+        # AegeanTools 2.3.5 catches np.linalg.linalg.LinAlgError, which NumPy 2 removed.
+        np.linalg.linalg = np.linalg
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mosaic.write(Path(tmp) / 'mosaic.fits')
+        filter_image(str(path), out_base=str(Path(tmp) / 'mosaic'), cores=os.cpu_count())
+        found = SourceFinder().find_sources_in_image(
+            str(path), rmsin=str(Path(tmp) / 'mosaic_rms.fits'),
+            bkgin=str(Path(tmp) / 'mosaic_bkg.fits'), innerclip=5, outerclip=4,
+            cores=os.cpu_count(), progress=False)
+
+    def column(name, scale=1.0):
+        values = np.array([getattr(s, name) for s in found], float) * scale
+        return np.where(values < 0, np.nan, values)       # Aegean marks missing errors with -1
+    table = QTable()
+    table['ra'], table['dec'] = column('ra') * u.deg, column('dec') * u.deg
+    table['ra_err'] = column('err_ra', 3600) * u.arcsec
+    table['dec_err'] = column('err_dec', 3600) * u.arcsec
+    table['total_flux'] = column('int_flux', 1e3) * u.mJy
+    table['total_flux_err'] = column('err_int_flux', 1e3) * u.mJy
+    table['peak_flux'] = column('peak_flux', 1e3) * u.mJy / u.beam
+    table['peak_flux_err'] = column('err_peak_flux', 1e3) * u.mJy / u.beam
+    for ours, axis in (('major_fwhm', 'a'), ('minor_fwhm', 'b')):
+        table[ours] = column(axis) * u.arcsec
+        table[f'{ours}_err'] = column(f'err_{axis}') * u.arcsec
+    table['pa'] = np.array([s.pa for s in found], float) % 180 * u.deg
+    table['pa_err'] = column('err_pa') * u.deg
+    return table
+
+
+def peers(with_peers):
+    """The peer methods that are installed."""
+    methods = {}
+    if not with_peers:
+        return methods
+    for name, module, method in (('PyBDSF (LoTSS)', 'bdsf', pybdsf_pipeline),
+                                 ('Aegean + BANE', 'AegeanTools', aegean_pipeline)):
+        try:
+            __import__(module)
+            methods[name] = method
+        except ImportError:
+            print(f'{name}: {module} not installed, left out')
+    return methods
+
+
+# --------------------------------------------------------------------------- scoring
+
+def robust_std(values, minimum=5):
+    """Interquartile range / 1.349; NaN for fewer than ``minimum`` finite values."""
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if values.size < minimum:
+        return np.nan
+    q25, q75 = np.percentile(values, [25, 75])
+    return (q75 - q25) / 1.349
+
+
+def matched(catalog, truth, radius=6 * u.arcsec):
+    """One-to-one matches of a catalogue with the truth: (catalogue rows, truth rows)."""
+    if len(catalog) == 0:
+        return catalog[:0], truth[:0]
+    ic, it, _ = match_one_to_one(SkyCoord(catalog['ra'], catalog['dec']),
+                                 SkyCoord(truth['ra'], truth['dec']), radius)
+    return catalog[ic], truth[it]
+
+
+def pull_values(c, t):
+    """(measured - true) / error for each parameter (PA only for elongated sources)."""
+    offsets = SkyCoord(t['ra'], t['dec']).spherical_offsets_to(SkyCoord(c['ra'], c['dec']))
+    out = {}
+    if 'ra_err' not in c.colnames:
+        return {name: np.full(len(c), np.nan) for name in PULLS}
+    with np.errstate(invalid='ignore', divide='ignore'):
+        out['ra'] = (offsets[0] / c['ra_err']).to_value(u.one)
+        out['dec'] = (offsets[1] / c['dec_err']).to_value(u.one)
+        for name in ('total_flux', 'peak_flux', 'major_fwhm', 'minor_fwhm'):
+            out[name] = ((c[name] - t[name]) / c[f'{name}_err']).to_value(u.one)
+        elongated = (t['minor_fwhm'] / t['major_fwhm']).to_value(u.one) < 0.8
+        dpa = ((c['pa'] - t['pa']).to_value(u.deg) + 90) % 180 - 90
+        out['pa'] = np.where(elongated, dpa / c['pa_err'].to_value(u.deg), np.nan)
+    return out
+
+
+def accuracy_rows(name, c, t, sky):
+    rows = []
+    ratio = (c['total_flux'] / t['total_flux']).to_value(u.one)
+    size = (c['major_fwhm'] / t['major_fwhm']).to_value(u.one)
+    offset = SkyCoord(c['ra'], c['dec']).separation(SkyCoord(t['ra'], t['dec'])).to_value(u.arcsec)
+    pulls = pull_values(c, t)
+    for low, high in SNR_BINS:
+        sel = (t['snr'] >= low) & (t['snr'] < high)
+        label = f'{low}-{high}' if np.isfinite(high) else f'>{low}'
+        rows.append((sky, name, label, int(sel.sum()), np.median(ratio[sel]),
+                     robust_std(ratio[sel]), np.median(offset[sel]), robust_std(size[sel]),
+                     *[robust_std(pulls[p][sel], MIN_PULLS) for p in PULLS]))
+    return rows
+
+
+PULL_NAMES = tuple(f'pull {p}' for p in ('ra', 'dec', 'S', 'Speak', 'maj', 'min', 'pa'))
+ACCURACY_NAMES = ('sky', 'method', 'SNR', 'n', 'flux ratio', 'flux scatter', 'pos err (")',
+                  'size scatter', *PULL_NAMES)
+
+
+def format_table(table):
+    for name in table.colnames[4:]:
+        table[name].info.format = '.3f'
+    return table
+
+
+# --------------------------------------------------------------------------- sections
+
+def simulated_accuracy(size, seeds, methods):
+    """Per SNR bin, every method against the truth of the simulated mosaics; and timings."""
+    rows, times = [], {name: 0.0 for name in ['lotss_tools Gaussian fits', *methods]}
+    fit_time = {'fit': 0.0, 'tables': 0.0, 'detection': 0.0, 'islands': 0, 'components': 0}
+    names = ['lotss_tools Gaussian fits', 'lotss_tools moments', *methods]
+    collected = {name: [] for name in names}
+    for seed in seeds:
+        mosaic, truth = simulate_mosaic((size, size), seed=seed)
+        real = truth[truth['in_footprint'] & ~truth['artifact']]
+        timings = {}
+        start = time.perf_counter()
+        components, _ = gaussian_pipeline(mosaic, timings=timings)
+        times['lotss_tools Gaussian fits'] += time.perf_counter() - start
+        for key in fit_time:
+            fit_time[key] += timings[key]
+        collected['lotss_tools Gaussian fits'].append(matched(components, real))
+        collected['lotss_tools moments'].append(matched(moments_pipeline(mosaic), real))
+        for name, method in methods.items():
+            start = time.perf_counter()
+            catalog = method(mosaic)
+            times[name] += time.perf_counter() - start
+            collected[name].append(matched(catalog, real))
+    sky = f'simulated {size}^2 x{len(seeds)}'
+    for name, pairs in collected.items():
+        c = vstack([p[0] for p in pairs], metadata_conflicts='silent')
+        t = vstack([p[1] for p in pairs], metadata_conflicts='silent')
+        rows += accuracy_rows(name, c, t, sky)
+    table = format_table(QTable(rows=rows, names=ACCURACY_NAMES))
+    return table, times, fit_time
+
+
+def grid_calibration(methods, n_side=20, size=1000, seeds=(41, 42)):
+    """Pull widths (SNR >= 10) on isolated point and resolved Gaussians in correlated noise."""
+    rng = np.random.default_rng(seeds[0])
+    skies = []
+    for seed, extended in zip(seeds, (False, True)):
+        step = size / n_side
+        g = (np.arange(n_side) + 0.5) * step
+        x, y = (v.ravel() + rng.uniform(-3, 3, n_side ** 2) for v in np.meshgrid(g, g))
+        snr = np.exp(rng.uniform(np.log(5), np.log(300), x.size))
+        major = rng.uniform(3, 15, x.size) if extended else np.zeros(x.size)
+        minor = major * rng.uniform(0.3, 1.0, x.size)
+        flux = snr * 0.08 * np.hypot(major, 6) * np.hypot(minor, 6) / 36
+        sources = QTable({'x': x, 'y': y, 'total_flux': flux * u.mJy,
+                          'dc_major_fwhm': major * u.arcsec, 'dc_minor_fwhm': minor * u.arcsec,
+                          'pa': rng.uniform(0, 180, x.size) * u.deg})
+        skies.append(simulate_mosaic((size, size), seed=seed, sources=sources, rms_variation=1.0,
+                                     holes=False, blank_edges=False))
+    all_methods = {
+        'lotss_tools (exact errors)': lambda m: gaussian_pipeline(m)[0],
+        'lotss_tools (PyBDSF formulas)': lambda m: gaussian_pipeline(m, method='pybdsf')[0],
+        **methods}
+    rows = []
+    for name, method in all_methods.items():
+        for label, (mosaic, truth) in zip(('point', 'resolved'), skies):
+            c, t = matched(method(mosaic), truth, 3 * u.arcsec)
+            bright = t['snr'] >= 10
+            pulls = pull_values(c[bright], t[bright])
+            rows.append((f'grid ({label})', name, int(bright.sum()),
+                         *[robust_std(pulls[p]) for p in PULLS]))
+    table = QTable(rows=rows, names=('sky', 'method', 'n (SNR>=10)', *PULL_NAMES))
+    for name in table.colnames[3:]:
+        table[name].info.format = '.2f'
+    return table
+
+
+def real_cutout(methods):
+    """Matched total-flux ratio and position offsets against the DR1 rows of the cutout."""
+    mosaic = Mosaic.read(get_path('lotss-cutout'))
+    dr1 = QTable.read(get_path('lotss-dr1-sources'))
+    x, y = mosaic.wcs.world_to_pixel(SkyCoord(dr1['RA'], dr1['DEC']))
+    ny, nx = mosaic.shape
+    dr1 = dr1[(x > -0.5) & (x < nx - 0.5) & (y > -0.5) & (y < ny - 0.5)]
+    reference = QTable({'ra': u.Quantity(dr1['RA'], u.deg), 'dec': u.Quantity(dr1['DEC'], u.deg),
+                        'total_flux': u.Quantity(dr1['Total_flux'], u.mJy)})
+    catalogs = {'lotss_tools Gaussian fits (sources)': gaussian_pipeline(mosaic)[1],
+                'lotss_tools moments': moments_pipeline(mosaic)}
+    for name, method in methods.items():
+        catalogs[name] = (pybdsf_pipeline(mosaic, 'srl') if method is pybdsf_pipeline
+                          else method(mosaic))
+    rows = []
+    for name, catalog in catalogs.items():
+        c, t = matched(catalog, reference, 12 * u.arcsec)
+        ratio = (c['total_flux'] / t['total_flux']).to_value(u.one)
+        offset = SkyCoord(c['ra'], c['dec']).separation(SkyCoord(t['ra'], t['dec'])).to(u.arcsec)
+        rows.append(('real P218+55', name, len(catalog), len(c), len(reference), np.median(ratio),
+                     robust_std(ratio) if len(c) >= 5 else np.std(ratio),
+                     np.median(offset.value), np.std(offset.value)))
+    table = QTable(rows=rows, names=('sky', 'method', 'sources', 'matched', 'DR1 rows',
+                                     'flux ratio', 'flux scatter', 'offset (")', 'offset scatter'))
+    for name in table.colnames[5:]:
+        table[name].info.format = '.3f'
+    return table
+
+
+def doubles(n_objects, seed=11):
+    """Grouping of injected doubles and unrelated point pairs; false associations on the
+    simulated sky (which holds no doubles)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for lobe_snr, label in (((15, 150), 'lobe SNR 15-150'), ((8, 15), 'lobe SNR 8-15')):
+        objects = [double_source(rng, rng.uniform(15, 90), core=k % 2 == 0, lobe_snr=lobe_snr)
+                   for k in range(n_objects)]
+        objects += [point_pair(rng, rng.uniform(15, 90), snr=(lobe_snr[0], 300))
+                    for _ in range(n_objects)]
+        mosaic, truth = grid_sky(objects, seed=seed)
+        components, sources = gaussian_pipeline(mosaic)
+        outcome = grouping_outcome(truth, components, sources)
+        has_core = np.array([np.any(truth['role'][truth['object'] == k] == 'core')
+                             for k in outcome['object']])
+        for kind, subset in (('doubles one source (>=90% flux)', outcome['kind'] == 'double'),
+                             ('  with core', (outcome['kind'] == 'double') & has_core),
+                             ('  without core', (outcome['kind'] == 'double') & ~has_core),
+                             ('point pairs stay two', outcome['kind'] == 'pair')):
+            r = outcome[subset]
+            by_sep = [r['success'][(r['separation'] >= lo) & (r['separation'] < hi)].mean()
+                      for lo, hi in ((15, 30), (30, 60), (60, 91))]
+            rows.append((f'doubles ({label})', kind, len(r), r['success'].mean(), *by_sep))
+    table = QTable(rows=rows, names=('sky', 'test', 'n', 'success', '15-30"', '30-60"', '60-90"'))
+    for name in table.colnames[3:]:
+        table[name].info.format = '.3f'
+    return table
+
+
+def false_associations(size, seeds):
+    rows = []
+    for seed in seeds:
+        mosaic, _ = simulate_mosaic((size, size), seed=seed)
+        _, sources = gaussian_pipeline(mosaic)
+        rows.append((f'simulated {size}^2 seed {seed}', len(sources),
+                     int(np.sum(sources['n_islands'] > 1)), int(np.sum(sources['s_code'] == 'M')),
+                     int(np.sum(sources['s_code'] == 'C'))))
+    return QTable(rows=rows, names=('sky', 'sources', 'multi-island (false)', 'M', 'C'))
+
+
+def speed_table(size, seeds, times, fit_time):
+    n = len(seeds)
+    rows = [(f'simulated {size}^2', 'lotss_tools: Gaussian fits (fit_islands)',
+             fit_time['fit'] / n, fit_time['islands'] / n),
+            (f'simulated {size}^2', 'lotss_tools: component + source tables',
+             fit_time['tables'] / n, fit_time['islands'] / n),
+            (f'simulated {size}^2', 'lotss_tools: background + S/N dendrogram',
+             fit_time['detection'] / n, fit_time['islands'] / n)]
+    for name, total in times.items():
+        rows.append((f'simulated {size}^2', f'{name}: whole run', total / n, np.nan))
+    table = QTable(rows=rows, names=('sky', 'step', 'time (s)', 'islands'))
+    table['time (s)'].info.format = '.2f'
+    table['islands'].info.format = '.0f'
+    return table
+
+
+def big_fit(size):
+    mosaic, _ = simulate_mosaic((size, size), seed=3)
+    timings = {}
+    gaussian_pipeline(mosaic, timings=timings)
+    table = QTable(rows=[(f'simulated {size}^2', timings['islands'], timings['components'],
+                          timings['fit'], timings['tables'], timings['detection'])],
+                   names=('sky', 'islands', 'components', 'fit (s)', 'tables (s)',
+                          'background + dendrogram (s)'))
+    for name in table.colnames[3:]:
+        table[name].info.format = '.2f'
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--quick', action='store_true', help='1024 pixels, one seed, no 8192 run')
+    parser.add_argument('--size', type=int, default=2048)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2])
+    parser.add_argument('--big', type=int, default=8192,
+                        help='size of the fitting-speed run (0: skip)')
+    parser.add_argument('--doubles', type=int, default=100,
+                        help='doubles (and pairs) per SNR range')
+    parser.add_argument('--no-peers', action='store_true', help='leave out PyBDSF and Aegean')
+    parser.add_argument('--write-docs', action='store_true',
+                        help='write the output into docs/benchmarks/measurement.txt')
+    args = parser.parse_args(argv)
+    if args.quick:
+        size, seeds, big = 1024, args.seeds[:1], 0
+    else:
+        size, seeds, big = args.size, args.seeds, args.big
+    warnings.filterwarnings('ignore')
+    methods = peers(not args.no_peers)
+    # Compile the fitter once (on an image with a source) so that no timing includes it.
+    warm = QTable({'x': [64.0], 'y': [64.0], 'total_flux': [5.0] * u.mJy})
+    gaussian_pipeline(simulate_mosaic((128, 128), seed=0, sources=warm, blank_edges=False,
+                                      holes=False)[0])
+    with record_output('measurement', args.write_docs):
+        print(f'machine: {os.cpu_count()} cores (shared: timings are noisy; compare ratios '
+              f'measured in this run), Python {sys.version.split()[0]}')
+        print('\n== accuracy against the simulated truth, per true SNR (components; '
+              'pulls = robust std of (measured - true) / error) ==')
+        table, times, fit_time = simulated_accuracy(size, seeds, methods)
+        table.pprint_all()
+        print('\n== pull widths on isolated Gaussians in beam-correlated noise (SNR >= 10) ==')
+        grid_calibration(methods).pprint_all()
+        print('\n== the real LoTSS DR1 cutout of P218+55: sources matched to its DR1 rows '
+              '(within 12") ==')
+        real_cutout(methods).pprint_all()
+        print('\n== grouping: injected FR II doubles and unrelated point pairs (15-90" apart) ==')
+        doubles(args.doubles).pprint_all()
+        print('\n== associations across islands on the simulated sky (it holds no doubles: '
+              'all are false) ==')
+        false_associations(size, seeds).pprint_all()
+        print('\n== speed (per mosaic; same images, same process) ==')
+        speed = speed_table(size, seeds, times, fit_time)
+        speed.pprint_all()
+        fit = fit_time['fit'] / len(seeds)
+        for name in methods:
+            print(f'{name} whole run / lotss_tools fitting: '
+                  f'{times[name] / len(seeds) / fit:.0f}x')
+        if big:
+            print(f'\n== Gaussian fits of a full {big}x{big} simulated mosaic ==')
+            big_fit(big).pprint_all()
+
+
+if __name__ == '__main__':
+    main()
