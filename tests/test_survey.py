@@ -28,8 +28,9 @@ from lotss_tools import CatalogCleaner, DendroExtractor
 from lotss_tools.io import write_table
 from lotss_tools.neighbours import SkyTree
 from lotss_tools.simulate import simulate_mosaic
-from lotss_tools.survey import (SURVEY_FILES, Manifest, find_mosaics, import_distributed,
-                                run_survey)
+from lotss_tools.cli import main
+from lotss_tools.survey import (LOCK_FILE, SURVEY_FILES, Manifest, SurveyLockedError,
+                                find_mosaics, import_distributed, run_survey)
 
 ROOT = Path(__file__).resolve().parent.parent
 CENTER = SkyCoord(150 * u.deg, 30 * u.deg)
@@ -193,8 +194,10 @@ def test_manifest_records_scores_time_memory_and_parameters(field, uninterrupted
     assert on_disk['n_sources'][0] == summary['n_sources']
 
 
-def test_broken_mosaics_fail_with_their_reason_and_the_others_finish(field, client, tmp_path):
-    result = run_survey(field.broken, tmp_path, client=client)
+@pytest.mark.filterwarnings('ignore:Error validating header:astropy.io.fits.verify.VerifyWarning',
+                            'ignore:non-ASCII characters are present:UserWarning')
+def test_broken_mosaics_fail_with_their_reason_and_the_others_finish(field, tmp_path):
+    result = run_survey(field.broken, tmp_path, client='synchronous')
     status = dict(zip(result.manifest['mosaic'], result.manifest['status']))
     error = dict(zip(result.manifest['mosaic'], result.manifest['error']))
     assert status == {'all_nan': 'failed', 'corrupt': 'failed', 'field_00': 'done',
@@ -209,8 +212,9 @@ def test_broken_mosaics_fail_with_their_reason_and_the_others_finish(field, clie
     assert result.summary['n_failed'][0] == 3
     assert 'failed: no_beam: MissingBeamError' in result.report()
     # A resumed run skips the done mosaics and tries the failed ones again.
-    again = run_survey(field.broken, tmp_path, client=client)
+    again = run_survey(field.broken, tmp_path, client='synchronous')
     assert (again.n_skipped, again.n_processed) == (2, 3)
+    assert set(again.reasons.values()) == {'failed'}
     _assert_same_table(again.catalog, result.catalog)
 
 
@@ -222,8 +226,14 @@ def test_missing_file_in_a_list_is_recorded_as_failed(field, tmp_path):
     assert failed['error'][0].startswith('FileNotFoundError: ')
 
 
-def test_killed_survey_resumes_without_loss_or_duplicates(field, client, uninterrupted, tmp_path):
-    """Kill the driving process mid-survey (SIGKILL), then run it again."""
+def test_killed_survey_resumes_without_loss_or_duplicates(field, client, uninterrupted, tmp_path,
+                                                          capsys, caplog):
+    """Kill the driving process mid-survey (SIGKILL), then run it again.
+
+    While the driver runs, a second run on its folder (here, and through the
+    command line) is refused at once, naming the driver; once the driver is
+    killed its lock is gone with it and the next run resumes.
+    """
     out = tmp_path / 'killed'
     manifest_path = out / SURVEY_FILES['manifest']
     block = Path(field.block_file)
@@ -246,6 +256,20 @@ def test_killed_survey_resumes_without_loss_or_duplicates(field, client, uninter
                 done = {k: r for k, r in records.items() if r['status'] == 'done'}
             time.sleep(0.05)
         assert len(done) >= 2, 'the survey did not get going'
+        # Issue 12 item 1: a second run on the same folder refuses, naming the holder.
+        started = time.monotonic()
+        with pytest.raises(SurveyLockedError, match=rf'another survey run .*pid {driver.pid}, '
+                                                    rf'started .*run_survey') as info:
+            run_survey(field.paths, out, client='synchronous', extractor=DendroExtractor(
+                min_npix=40))
+        assert time.monotonic() - started < 5
+        assert info.value.holder['pid'] == driver.pid
+        capsys.readouterr()
+        assert main(['survey', str(field.folder / 'good'), '-o', str(out), '--scheduler',
+                     'synchronous', '--tile-size', '300', '--no-progress']) == 2
+        error = capsys.readouterr().err
+        assert error.startswith('lotss-tools survey: error: ') and error.count('\n') == 1
+        assert f'pid {driver.pid}' in error and driver.poll() is None
     finally:
         driver.send_signal(signal.SIGKILL)
         driver.wait()
@@ -258,8 +282,12 @@ def test_killed_survey_resumes_without_loss_or_duplicates(field, client, uninter
     assert not (out / SURVEY_FILES['catalog']).exists()
     stamps = {k: (out / r['catalog']).stat().st_mtime_ns for k, r in done.items()}
 
-    result = run_survey(field.paths, out, client=client, reference=field.truth_path,
-                        extractor=BlockingExtractor(str(block)))
+    assert str(driver.pid) in (out / LOCK_FILE).read_text()      # left by the dead driver
+    with caplog.at_level('WARNING', logger='lotss_tools.survey.lock'):
+        result = run_survey(field.paths, out, client=client, reference=field.truth_path,
+                            extractor=BlockingExtractor(str(block)))
+    assert f'pid {driver.pid}' in caplog.text and 'ended without releasing' in caplog.text
+    assert (out / LOCK_FILE).read_text() == ''
     assert (result.n_skipped, result.n_processed) == (len(done), 6 - len(done))
     records = Manifest.load(manifest_path).records
     assert sorted(records) == GOOD and all(r['status'] == 'done' for r in records.values())

@@ -53,10 +53,13 @@ result.manifest['mosaic', 'status', 'n_detected', 'n_kept', 'recall', 'precision
 
 # %%
 # The manifest makes the run resumable: a second call skips the mosaics that
-# are done with the same parameters and only merges again.
+# are done with the same parameters on the same files (their fingerprints
+# match), and with nothing left to do it starts no cluster and reuses the
+# merged catalogue. A mosaic file replaced since would be processed again.
 again = run_survey(folder / 'mosaics', folder / 'survey', reference=sources,
                    client='synchronous')
-print(f'second run: {again.n_skipped} mosaics skipped, {again.n_processed} processed')
+print(f'second run: {again.n_skipped} mosaics skipped, {again.n_processed} processed, '
+      f'executor: {again.executor}')
 
 # %%
 # The merged catalogue keeps, of each source seen by several mosaics, the copy

@@ -29,6 +29,7 @@ from astropy.time import Time
 
 from ..conf import catalog_cache_dir
 from ..io import atomic_path, votable_to_xml, write_table
+from ..provenance import file_sha256  # noqa: F401  (public here too: pinned files)
 from .exceptions import CatalogIntegrityError
 
 __all__ = ['table_checksum', 'make_provenance', 'verify_catalog', 'verification_problem',
@@ -386,15 +387,6 @@ def _unreadable(path, format, err):
         cause = cause[:157] + '...'
     name = {'ascii.ecsv': 'ECSV', 'fits': 'FITS', 'votable': 'VOTable'}.get(format, format)
     return CatalogIntegrityError(f'{path}: not a readable {name} catalogue ({cause}).')
-
-
-def file_sha256(path):
-    """SHA-256 (hex) of a file's bytes (what was supplied, before any reading)."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as stream:
-        for block in iter(lambda: stream.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_path(catalog, center, radius, columns=()):

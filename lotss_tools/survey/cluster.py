@@ -6,9 +6,13 @@ that says how to install it. ``client='synchronous'`` needs no Dask at all.
 """
 
 import contextlib
+import importlib.util
 import logging
+import numbers
 
-__all__ = ['import_distributed', 'survey_executor', 'SYNCHRONOUS']
+from ..exceptions import InvalidParameterError
+
+__all__ = ['import_distributed', 'check_executor_options', 'survey_executor', 'SYNCHRONOUS']
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,75 @@ def import_distributed():
     except ImportError as exc:
         raise ImportError(_INSTALL_HINT) from exc
     return distributed
+
+
+def _require_distributed():
+    """The ImportError of `import_distributed` if Dask is missing, without importing it."""
+    try:
+        spec = importlib.util.find_spec('dask.distributed')
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ImportError(_INSTALL_HINT)
+
+
+def check_executor_options(client=None, *, n_workers=None, cluster_options=None):
+    """Check the arguments of `survey_executor` without starting anything.
+
+    `~lotss_tools.survey.run_survey` calls it first, so a bad argument is
+    refused at once, also when there is no work left and no cluster is
+    started.
+
+    Parameters
+    ----------
+    client, n_workers, cluster_options
+        As for `survey_executor`.
+
+    Raises
+    ------
+    InvalidParameterError
+        For ``n_workers`` (or ``cluster_options['n_workers']``) that is not
+        a positive integer, or ``n_workers``/``cluster_options`` given with
+        an existing client or scheduler address.
+    TypeError
+        For a ``client`` of another type.
+    ImportError
+        If a Dask cluster is asked for and Dask is not installed (the
+        message says how to install it).
+
+    Examples
+    --------
+    >>> from lotss_tools.survey import check_executor_options
+    >>> check_executor_options(n_workers=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lotss_tools.exceptions.InvalidParameterError: n_workers must be a positive integer ..., not 0.
+    """
+    options = dict(cluster_options or {})
+    for name, value in (('n_workers', n_workers),
+                        ("cluster_options['n_workers']", options.get('n_workers'))):
+        if value is not None and not (isinstance(value, numbers.Integral)
+                                      and not isinstance(value, bool) and value > 0):
+            raise InvalidParameterError(f'{name} must be a positive integer (workers of the new '
+                                        f'Dask cluster), not {value!r}.')
+    if isinstance(client, str) and client == SYNCHRONOUS:
+        if n_workers is not None or cluster_options:
+            raise InvalidParameterError("n_workers and cluster_options apply to a new "
+                                        "LocalCluster (client=None), not to client='synchronous'.")
+        return
+    if client is not None:
+        if n_workers is not None or cluster_options:
+            raise InvalidParameterError('n_workers and cluster_options apply to a new '
+                                        'LocalCluster (client=None), not to an existing client '
+                                        'or scheduler.')
+        if not isinstance(client, str):
+            _require_distributed()
+            from distributed import Client
+            if not isinstance(client, Client):
+                raise TypeError(f"client must be a dask.distributed.Client, a scheduler "
+                                f"address, None or 'synchronous', not {type(client).__name__}.")
+            return
+    _require_distributed()
 
 
 class _LazyFuture:
@@ -151,14 +224,11 @@ def survey_executor(client=None, *, n_workers=None, cluster_options=None):
     ...     future.result()
     1024
     """
+    check_executor_options(client, n_workers=n_workers, cluster_options=cluster_options)
     if isinstance(client, str) and client == SYNCHRONOUS:
         yield SynchronousExecutor()
         return
     if client is not None and not isinstance(client, str):
-        distributed = import_distributed()
-        if not isinstance(client, distributed.Client):
-            raise TypeError(f"client must be a dask.distributed.Client, a scheduler address, None "
-                            f"or 'synchronous', not {type(client).__name__}.")
         yield DaskExecutor(client)
         return
     distributed = import_distributed()
@@ -173,9 +243,6 @@ def survey_executor(client=None, *, n_workers=None, cluster_options=None):
             log.info('started a LocalCluster with %d workers; dashboard %s',
                      len(cluster.workers), own.dashboard_link)
         else:
-            if n_workers is not None or cluster_options:
-                raise ValueError('n_workers and cluster_options apply to a new LocalCluster '
-                                 '(client=None), not to an existing scheduler.')
             try:
                 own = stack.enter_context(distributed.Client(client, timeout='30s'))
             except OSError as exc:

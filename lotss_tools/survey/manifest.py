@@ -1,11 +1,17 @@
 """The survey manifest: one record per mosaic, rewritten atomically after each mosaic.
 
 The manifest is a JSON file (``manifest.json`` in the survey's output
-folder). Only the process that drives the survey writes it, through
+folder). Only the process that drives the survey (and holds its
+`~lotss_tools.survey.SurveyLock`) writes it, through
 `lotss_tools.io.atomic_path`, so a killed run leaves either the previous or
-the new version, never a truncated file. A mosaic is *done* only once its
-catalogue files are written and its record is in the manifest; a resumed
-run skips the mosaics that are done with the same parameters.
+the new version, never a truncated file.
+
+A mosaic is *done* when its record says so, with the parameters of this
+run, and both its input file and its output files still match the
+fingerprints recorded when it was processed (`Manifest.why_not_done`,
+`~lotss_tools.survey.fingerprint.check_fingerprint`). A resumed run skips
+the mosaics that are done and processes the others again, saying why
+(`NOT_DONE_REASONS`).
 """
 
 import hashlib
@@ -18,12 +24,27 @@ from astropy.table import QTable
 
 from .._params import describe_value
 from ..io import atomic_path
+from .fingerprint import check_fingerprint
 
-__all__ = ['Manifest', 'MANIFEST_COLUMNS', 'describe_parameters', 'parameters_hash']
+__all__ = ['Manifest', 'MANIFEST_COLUMNS', 'NOT_DONE_REASONS', 'describe_parameters',
+           'parameters_hash']
 
-#: Name and version of the manifest format, written in the file.
+#: Name and version of the manifest format, written in the file. Version 2 adds the
+#: fingerprints of each mosaic's input and outputs, and the record of the last merge.
 MANIFEST_FORMAT = 'lotss_tools survey manifest'
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+
+#: Why a mosaic is processed (again): key -> explanation (`Manifest.why_not_done`).
+NOT_DONE_REASONS = {
+    'new': 'not processed before',
+    'failed': 'failed before',
+    'parameters': 'processed before with other parameters',
+    'input-changed': 'its input file changed since it was processed (other checksum)',
+    'input-missing': 'its input file is missing',
+    'input-unknown': 'no fingerprint of its input was recorded (manifest of an older version)',
+    'outputs': 'its output files are missing or were changed since it was processed',
+    'no-resume': 'resume=False: every mosaic is processed',
+}
 
 #: Columns of `Manifest.table`: name -> (unit or None, description).
 MANIFEST_COLUMNS = {
@@ -53,7 +74,18 @@ MANIFEST_COLUMNS = {
     'footprint': (None, 'valid-pixel mask of the mosaic (FITS), relative to the output folder'),
     'parameters_hash': (None, 'SHA-256 of the parameters (extractor, cleaner, reference, '
                               'matcher, tiling) the mosaic was processed with'),
+    'input_size': (u.byte, 'size of the input file when it was processed (-1: unknown)'),
+    'input_sha256': (None, 'SHA-256 of the input file\'s bytes when it was processed'),
 }
+
+
+def _group_reasons(reasons):
+    """Reason -> mosaics, for the mosaics done before that are processed again."""
+    grouped = {}
+    for name, reason in reasons.items():
+        if reason not in ('new', 'failed', 'no-resume'):
+            grouped.setdefault(reason, []).append(name)
+    return grouped
 
 
 def describe_parameters(**objects):
@@ -139,9 +171,11 @@ class Manifest:
     ['failed']
     """
 
-    def __init__(self, path, records=None):
+    def __init__(self, path, records=None, merged=None):
         self.path = Path(path)
         self.records = dict(records or {})
+        #: What the last merge of the survey catalogue was made from (or None).
+        self.merged = merged
 
     @classmethod
     def load(cls, path):
@@ -162,7 +196,11 @@ class Manifest:
                              f'pass resume=False to start again.') from exc
         if not isinstance(content, dict) or content.get('format') != MANIFEST_FORMAT:
             raise ValueError(f'{path}: is not a lotss_tools survey manifest.')
-        return cls(path, content.get('mosaics', {}))
+        version = content.get('version')
+        if not isinstance(version, int) or version > MANIFEST_VERSION:
+            raise ValueError(f'{path}: survey manifest version {version!r} is newer than this '
+                             f'lotss_tools reads ({MANIFEST_VERSION}); upgrade lotss_tools.')
+        return cls(path, content.get('mosaics', {}), content.get('merged'))
 
     def record(self, record):
         """Add or replace the record of one mosaic and rewrite the file atomically."""
@@ -172,24 +210,63 @@ class Manifest:
     def save(self):
         """Write the manifest atomically."""
         content = {'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
-                   'mosaics': {k: self.records[k] for k in sorted(self.records)}}
+                   'mosaics': {k: self.records[k] for k in sorted(self.records)},
+                   'merged': self.merged}
         text = json.dumps(content, indent=1, sort_keys=True, default=describe_value)
         with atomic_path(self.path, overwrite=True) as tmp:
             tmp.write_text(text + '\n')
         return self.path
 
-    def is_done(self, mosaic, parameters_hash, output_dir=None):
-        """True if ``mosaic`` is done with these parameters and its files exist."""
+    def why_not_done(self, mosaic, path, parameters_hash, output_dir):
+        """Why ``mosaic`` must be processed (again), or None if it is done.
+
+        A mosaic is done when its record has status ``'done'`` and
+        ``parameters_hash``, its input file ``path`` still matches the
+        recorded fingerprint and so does each of its output files in
+        ``output_dir``. A file whose size and times are as recorded is not
+        read; one whose size is the same but times moved is hashed again,
+        and if its checksum is unchanged the record takes its new
+        fingerprint (call `save` to keep it).
+
+        Parameters
+        ----------
+        mosaic : str
+            Its name in the survey.
+        path : str or `os.PathLike`
+            Its input file in this run.
+        parameters_hash : str
+            The parameters of this run (`parameters_hash`).
+        output_dir : str or `os.PathLike`
+            The survey's output folder.
+
+        Returns
+        -------
+        reason : str or None
+            A key of `NOT_DONE_REASONS`, or None.
+        """
         record = self.records.get(mosaic)
-        if not record or record.get('status') != 'done':
-            return False
+        if not record:
+            return 'new'
+        if record.get('status') != 'done':
+            return 'failed'
         if record.get('parameters_hash') != parameters_hash:
-            return False
-        if output_dir is not None:
-            for name in ('catalog', 'rejected', 'footprint'):
-                if record.get(name) and not (Path(output_dir) / record[name]).is_file():
-                    return False
-        return True
+            return 'parameters'
+        state, current = check_fingerprint(path, record.get('input'))
+        if state in ('unknown', 'missing', 'changed'):
+            return {'unknown': 'input-unknown', 'missing': 'input-missing',
+                    'changed': 'input-changed'}[state]
+        if current is not None:
+            record['input'] = current
+        outputs = record.get('outputs') or {}
+        for name in ('catalog', 'rejected', 'footprint'):
+            if not record.get(name):
+                return 'outputs'
+            state, current = check_fingerprint(Path(output_dir) / record[name], outputs.get(name))
+            if state not in ('unchanged', 'same-content'):
+                return 'outputs'
+            if current is not None:
+                outputs[name] = current
+        return None
 
     def table(self, mosaics=None):
         """The records as a `~astropy.table.QTable` (columns `MANIFEST_COLUMNS`).
@@ -204,10 +281,13 @@ class Manifest:
         rows = [self.records[name] for name in names]
         table = QTable()
         for column, (unit, description) in MANIFEST_COLUMNS.items():
-            values = [row.get(column) for row in rows]
+            if column.startswith('input_'):
+                values = [(row.get('input') or {}).get(column[len('input_'):]) for row in rows]
+            else:
+                values = [row.get(column) for row in rows]
             if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss'):
                 data = np.array([np.nan if v is None else float(v) for v in values])
-            elif column.startswith('n_'):
+            elif column.startswith('n_') or column == 'input_size':
                 default = 1 if column == 'n_tiles' else -1
                 data = np.array([default if v is None else int(v) for v in values], dtype=int)
             else:

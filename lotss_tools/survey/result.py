@@ -6,6 +6,8 @@ from pathlib import Path
 from astropy import units as u
 from astropy.table import QTable
 
+from .manifest import NOT_DONE_REASONS, _group_reasons
+
 __all__ = ['SurveyResult']
 
 
@@ -27,11 +29,16 @@ class SurveyResult:
         One row (columns `~lotss_tools.survey.SUMMARY_COLUMNS`).
     n_processed, n_skipped : int
         Mosaics processed by this call, and skipped because a previous run
-        had done them with the same parameters.
+        had done them with the same parameters on the same input files.
+    reasons : dict
+        Mosaic -> why this call processed it: a key of
+        `~lotss_tools.survey.NOT_DONE_REASONS` (``'new'``, ``'failed'``,
+        ``'parameters'``, ``'input-changed'``, ...).
     wall_time : `~astropy.units.Quantity`
         Duration of this call.
     executor : str
-        Where the tasks ran.
+        Where the tasks ran (``'nothing to do (no cluster started)'`` when
+        every mosaic was done).
 
     Examples
     --------
@@ -42,7 +49,7 @@ class SurveyResult:
     >>> path = simulate_mosaic((256, 256), seed=3)[0].write(f'{folder}/field3.fits')
     >>> result = run_survey([path], f'{folder}/out', client='synchronous')
     >>> print(result.report().splitlines()[0])  # doctest: +ELLIPSIS
-    survey of 1 mosaics: 1 done, 0 failed (1 processed now on synchronous (this process), ...
+    survey of 1 mosaics: 1 done, 0 failed (1 processed now, on synchronous (this process); ...
     >>> len(result.failed), result.paths['catalog'].name
     (0, 'survey-catalog.ecsv')
     """
@@ -55,6 +62,7 @@ class SurveyResult:
     n_skipped: int = 0
     wall_time: u.Quantity = 0 * u.s
     executor: str = ''
+    reasons: dict = field(default_factory=dict)
 
     @property
     def catalog(self):
@@ -70,9 +78,13 @@ class SurveyResult:
     def report(self):
         """A human-readable summary, as printed by ``lotss-tools survey``."""
         s = self.summary[0]
+        where = (f'on {self.executor}' if self.n_processed else 'nothing left to do, no cluster '
+                 'started')
         lines = [f'survey of {s["n_mosaics"]} mosaics: {s["n_done"]} done, {s["n_failed"]} '
-                 f'failed ({self.n_processed} processed now on {self.executor}, '
-                 f'{self.n_skipped} skipped as done before) in {self.wall_time:.1f}']
+                 f'failed ({self.n_processed} processed now, {where}; {self.n_skipped} skipped '
+                 f'as done before) in {self.wall_time:.1f}']
+        for reason, names in _group_reasons(self.reasons).items():
+            lines.append(f'  processed again, {NOT_DONE_REASONS[reason]}: {", ".join(names)}')
         for row in self.failed:
             lines.append(f'  failed: {row["mosaic"]}: {row["error"]}')
         if s['n_sources'] >= 0:

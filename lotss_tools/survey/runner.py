@@ -1,5 +1,6 @@
 """`run_survey`: every mosaic of a survey on Dask, resumable, merged into one catalogue."""
 
+import json
 import logging
 import time
 import uuid
@@ -10,8 +11,11 @@ from astropy.table import QTable, Table
 
 from ..io import write_table
 from ..radii import MERGE_RADIUS
-from .cluster import SYNCHRONOUS, import_distributed, survey_executor
-from .manifest import Manifest, describe_parameters, parameters_hash
+from .cluster import check_executor_options, survey_executor
+from .fingerprint import check_fingerprint, file_fingerprint
+from .lock import LOCK_FILE, SurveyLock
+from .manifest import (NOT_DONE_REASONS, Manifest, _group_reasons, describe_parameters,
+                       parameters_hash)
 from .result import SurveyResult
 from .summary import merge_survey, survey_summary
 from .tasks import LOTSS_DR2_REFERENCE, process_mosaic
@@ -22,7 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Files of a survey's output folder (besides ``mosaics/``).
 SURVEY_FILES = {'manifest': 'manifest.json', 'catalog': 'survey-catalog.ecsv',
-                'duplicates': 'survey-duplicates.ecsv', 'summary': 'survey-summary.ecsv'}
+                'duplicates': 'survey-duplicates.ecsv', 'summary': 'survey-summary.ecsv',
+                'lock': LOCK_FILE}
 
 _FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fits.fz')
 
@@ -148,10 +153,24 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
     overlaps (`merge_survey`) into ``survey-catalog.ecsv`` and the scores
     averaged into ``survey-summary.ecsv``.
 
+    One run at a time: the output folder is locked for the whole run
+    (`SurveyLock`, file ``survey.lock``); a second run on the same folder
+    raises `SurveyLockedError` at once, naming the run that holds it. The
+    operating system releases the lock of a run that dies, even by
+    ``kill -9``.
+
     Run again with the same arguments after an interruption (or a crash):
-    mosaics already done with the same parameters are skipped, the others
-    (including failed ones) are processed, and the merged catalogue is the
-    same as that of an uninterrupted run.
+    mosaics already *done* are skipped, the others (including failed ones)
+    are processed, and the merged catalogue is the same as that of an
+    uninterrupted run. Done means done with these parameters on this
+    input: the record has this run's parameters hash, and the input file
+    and the mosaic's output files still match the fingerprints (size,
+    times, SHA-256 of the bytes) recorded when it was processed. A mosaic
+    whose file was replaced or edited is processed again and its rows in
+    the survey catalogue replaced; `SurveyResult.reasons` and the report
+    say why each mosaic was processed. The work left is decided before any
+    cluster is started: a resume with nothing to do starts none, and
+    reuses the merged catalogue if it was made from the same mosaic files.
 
     Parameters
     ----------
@@ -178,7 +197,8 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
         ``'synchronous'`` to run the mosaics one after another in this
         process (no Dask needed).
     n_workers : int, optional
-        Workers of the new LocalCluster (``client=None`` only).
+        Workers of the new LocalCluster (``client=None`` only), a positive
+        integer.
     resume : bool
         Skip the mosaics the manifest records as done with the same
         parameters. False processes every mosaic again.
@@ -203,6 +223,11 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
 
     Raises
     ------
+    SurveyLockedError
+        Another run is using ``output_dir``; the message names it (host,
+        process id, start time, command, parameters hash).
+    InvalidParameterError
+        ``n_workers`` is not a positive integer, or is given with a client.
     ImportError
         Dask is not installed and ``client`` is not ``'synchronous'``; the
         message says ``pip install 'lotss_tools[survey]'``.
@@ -226,8 +251,7 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
     from ..pipeline import Pipeline
 
     start = time.perf_counter()
-    if not (isinstance(client, str) and client == SYNCHRONOUS):
-        import_distributed()        # fail now if Dask is missing, naming the fix
+    check_executor_options(client, n_workers=n_workers, cluster_options=cluster_options)
     output_dir = Path(output_dir)
     found = find_mosaics(mosaics)
     extractor = DendroExtractor() if extractor is None else extractor
@@ -247,42 +271,104 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
     phash = parameters_hash(parameters)
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = output_dir / SURVEY_FILES['manifest']
-    manifest = Manifest.load(manifest_path) if resume else Manifest(manifest_path)
-    todo = [name for name in found if not (resume and manifest.is_done(name, phash, output_dir))]
-    n_skipped = len(found) - len(todo)
-    if n_skipped:
-        log.info('resuming: %d of %d mosaics already done', n_skipped, len(found))
-    version = _version()
-
-    with survey_executor(client, n_workers=n_workers, cluster_options=cluster_options) as executor:
-        shared_reference = (executor.scatter(reference_value)
-                            if isinstance(reference_value, Table) else reference_value)
-        futures = {}
-        run = uuid.uuid4().hex[:8]
-        for name in todo:
-            future = executor.submit(process_mosaic, str(found[name]), name, str(output_dir),
-                                     pipeline=pipeline, reference=shared_reference,
-                                     parameters_hash=phash, key=f'process-mosaic-{name}-{run}')
-            futures[future] = name
-        _collect(executor, futures, found, manifest, phash, parameters, version, progress)
-
-    done = [manifest.records[name] for name in found if manifest.is_done(name, phash, output_dir)]
-    merged, duplicates = merge_survey(output_dir, done, radius=merge_radius)
-    paths = {'manifest': manifest_path, 'catalog': None, 'duplicates': None,
-             'summary': output_dir / SURVEY_FILES['summary']}
-    if merged is not None:
-        merged.meta['parameters'] = parameters
-        paths['catalog'] = write_table(merged, output_dir / SURVEY_FILES['catalog'], overwrite=True)
-        paths['duplicates'] = write_table(duplicates, output_dir / SURVEY_FILES['duplicates'],
-                                          overwrite=True)
-    table = manifest.table(list(found))
-    summary = survey_summary(table, None if merged is None else len(merged),
-                             None if duplicates is None else len(duplicates))
-    write_table(summary, paths['summary'], overwrite=True)
+    with SurveyLock(output_dir, parameters_hash=phash):
+        manifest_path = output_dir / SURVEY_FILES['manifest']
+        manifest = Manifest.load(manifest_path) if resume else Manifest(manifest_path)
+        reasons = _work_left(found, manifest, phash, output_dir, resume)
+        executor_name = 'none (nothing to do)'
+        if reasons:
+            with survey_executor(client, n_workers=n_workers,
+                                 cluster_options=cluster_options) as executor:
+                executor_name = executor.name
+                _run_tasks(executor, found, reasons, output_dir, pipeline, reference_value,
+                           manifest, phash, parameters, progress)
+        done = [name for name in found
+                if manifest.records.get(name, {}).get('status') == 'done'
+                and manifest.records[name].get('parameters_hash') == phash]
+        paths, counts = _merged_catalogue(output_dir, manifest, done, phash, parameters,
+                                          merge_radius)
+        table = manifest.table(list(found))
+        summary = survey_summary(table, *counts)
+        write_table(summary, paths['summary'], overwrite=True)
     return SurveyResult(output_dir=output_dir, paths=paths, manifest=table, summary=summary,
-                        n_processed=len(todo), n_skipped=n_skipped,
-                        wall_time=(time.perf_counter() - start) * u.s, executor=executor.name)
+                        n_processed=len(reasons), n_skipped=len(found) - len(reasons),
+                        wall_time=(time.perf_counter() - start) * u.s, executor=executor_name,
+                        reasons=reasons)
+
+
+def _work_left(found, manifest, phash, output_dir, resume):
+    """Mosaic -> why it must be processed (`NOT_DONE_REASONS`), in survey order."""
+    if not resume:
+        return {name: 'no-resume' for name in found}
+    before = json.dumps(manifest.records, sort_keys=True, default=str)
+    reasons = {}
+    for name, path in found.items():
+        reason = manifest.why_not_done(name, path, phash, output_dir)
+        if reason is not None:
+            reasons[name] = reason
+    if json.dumps(manifest.records, sort_keys=True, default=str) != before:
+        manifest.save()         # fingerprints refreshed (same content, new times)
+    if len(reasons) < len(found):
+        log.info('resuming: %d of %d mosaics already done', len(found) - len(reasons),
+                 len(found))
+    for reason, names in _group_reasons(reasons).items():
+        shown = ', '.join(names[:10]) + (f' and {len(names) - 10} more' if len(names) > 10 else '')
+        log.warning('%d mosaic(s) processed again, %s: %s', len(names), NOT_DONE_REASONS[reason],
+                    shown)
+    return reasons
+
+
+def _run_tasks(executor, found, reasons, output_dir, pipeline, reference, manifest, phash,
+               parameters, progress):
+    """Submit one task per mosaic to process and record each as it finishes."""
+    shared_reference = executor.scatter(reference) if isinstance(reference, Table) else reference
+    futures = {}
+    run = uuid.uuid4().hex[:8]
+    for name in reasons:
+        future = executor.submit(process_mosaic, str(found[name]), name, str(output_dir),
+                                 pipeline=pipeline, reference=shared_reference,
+                                 parameters_hash=phash, key=f'process-mosaic-{name}-{run}')
+        futures[future] = name
+    _collect(executor, futures, found, manifest, phash, parameters, _version(), progress)
+
+
+def _merged_catalogue(output_dir, manifest, done, phash, parameters, merge_radius):
+    """Merge the done mosaics into the survey catalogue, or reuse the last merge of the same files.
+
+    Returns the paths of the survey files and (n_sources, n_overlap_duplicates).
+    """
+    paths = {'manifest': manifest.path, 'catalog': None, 'duplicates': None,
+             'summary': output_dir / SURVEY_FILES['summary']}
+    if not done:
+        return paths, (None, None)
+    made_from = {'parameters_hash': phash,
+                 'merge_radius': u.Quantity(merge_radius, u.arcsec).to_string(),
+                 'mosaics': [[name, manifest.records[name]['outputs']['catalog']['sha256'],
+                              manifest.records[name]['outputs']['footprint']['sha256']]
+                             for name in done]}
+    files = {key: output_dir / SURVEY_FILES[key] for key in ('catalog', 'duplicates')}
+    last = manifest.merged or {}
+    if last.get('made_from') == made_from:
+        states = {key: check_fingerprint(files[key], last.get(key)) for key in files}
+        if all(state in ('unchanged', 'same-content') for state, _ in states.values()):
+            for key, (_, current) in states.items():
+                if current is not None:
+                    last[key] = current
+            if any(current is not None for _, current in states.values()):
+                manifest.save()
+            log.info('the survey catalogue is up to date (same mosaic files): not merged again')
+            paths.update(files)
+            return paths, (last['n_sources'], last['n_overlap_duplicates'])
+    merged, duplicates = merge_survey(output_dir, [manifest.records[name] for name in done],
+                                      radius=merge_radius)
+    merged.meta['parameters'] = parameters
+    for key, table in (('catalog', merged), ('duplicates', duplicates)):
+        paths[key] = write_table(table, files[key], overwrite=True)
+    manifest.merged = {'made_from': made_from, 'n_sources': len(merged),
+                       'n_overlap_duplicates': len(duplicates),
+                       **{key: file_fingerprint(files[key], trust_times=True) for key in files}}
+    manifest.save()
+    return paths, (len(merged), len(duplicates))
 
 
 def _collect(executor, futures, found, manifest, phash, parameters, version, progress):

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..io import write_table
 from ..mosaic import Mosaic
+from .fingerprint import file_fingerprint
 from .footprints import write_footprint
 
 __all__ = ['process_mosaic', 'mosaic_files', 'LOTSS_DR2_REFERENCE']
@@ -122,8 +123,12 @@ def process_mosaic(path, name, output_dir, *, pipeline=None, reference=None,
     Returns
     -------
     record : dict
-        The keys of `~lotss_tools.survey.MANIFEST_COLUMNS`; never raises
-        for a bad mosaic (``status='failed'`` and ``error`` instead).
+        The keys of `~lotss_tools.survey.MANIFEST_COLUMNS`, with ``input``
+        (the fingerprint of the mosaic file, taken before it is read) and
+        ``outputs`` (the fingerprints of the files written, by
+        ``catalog``, ``rejected`` and ``footprint``; see
+        `~lotss_tools.survey.fingerprint.file_fingerprint`); never raises for
+        a bad mosaic (``status='failed'`` and ``error`` instead).
 
     Examples
     --------
@@ -142,6 +147,10 @@ def process_mosaic(path, name, output_dir, *, pipeline=None, reference=None,
     record = {'mosaic': name, 'path': str(path), 'parameters_hash': parameters_hash,
               'worker': _worker_name()}
     try:
+        try:       # before reading it: a file that changes afterwards will not match
+            record['input'] = file_fingerprint(path)
+        except OSError:
+            pass   # Mosaic.read says what is wrong with the file
         mosaic = Mosaic.read(path, name=name)
         field = None if reference is None else _reference_in(reference, mosaic)
         result = pipeline.run(mosaic, field)
@@ -157,6 +166,8 @@ def process_mosaic(path, name, output_dir, *, pipeline=None, reference=None,
         write_footprint(mosaic, output_dir / files['footprint'])
         write_table(rejected, output_dir / files['rejected'], overwrite=True)
         write_table(kept, output_dir / files['catalog'], overwrite=True)
+        record['outputs'] = {key: file_fingerprint(output_dir / file, trust_times=True)
+                             for key, file in files.items()}
         record.update(status='done', error='', **files)
     except Exception as exc:    # a bad mosaic must not stop the survey
         record.update(status='failed', error=_error_text(exc))
