@@ -31,6 +31,7 @@ _LAZY = {
     'NoiseModelMismatchError': 'exceptions', 'LotssToolsWarning': 'exceptions',
     'NoDetectionsWarning': 'exceptions', 'UndersampledBeamWarning': 'exceptions',
     'ThresholdBelowNoiseWarning': 'exceptions', 'SkippedStepWarning': 'exceptions',
+    'DroppedRowsWarning': 'exceptions',
 }
 
 #: Subpackages and modules reachable as attributes (``lotss_tools.catalogs``).

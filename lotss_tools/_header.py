@@ -3,6 +3,7 @@
 Private helpers of `lotss_tools.Mosaic`.
 """
 
+import numpy as np
 from astropy import units as u
 from astropy.io import fits
 from radio_beam import Beam
@@ -56,17 +57,46 @@ def unit_to_bunit(unit):
 
 
 def as_beam(beam, source):
-    """Turn a user's ``beam=`` argument into a `radio_beam.Beam`."""
+    """Turn a user's ``beam=`` argument into a `radio_beam.Beam`.
+
+    Raises `~lotss_tools.exceptions.InvalidMosaicError` (naming ``source``)
+    unless the axes are finite positive angles with minor <= major, and
+    ``TypeError`` for a value that is no beam at all.
+    """
+    if isinstance(beam, Beam):
+        major, minor, pa = beam.major, beam.minor, beam.pa
+    elif isinstance(beam, u.Quantity) and beam.isscalar:
+        major, minor, pa = beam, beam, 0 * u.deg
+    elif isinstance(beam, (tuple, list)) and len(beam) in (2, 3):
+        major, minor = beam[0], beam[1]
+        pa = beam[2] if len(beam) == 3 else 0 * u.deg
+    else:
+        raise TypeError(f'{source}: beam must be a radio_beam.Beam, an angular Quantity '
+                        f'(circular FWHM) or a (major, minor[, pa]) tuple, not {beam!r}.')
+    major, minor = (_beam_angle(value, name, source) for value, name in
+                    ((major, 'major axis'), (minor, 'minor axis')))
+    pa = _beam_angle(pa, 'position angle', source, positive=False, default_unit=u.deg)
+    if minor > major * (1 + 1e-9):
+        raise InvalidMosaicError(f'{source}: the beam minor axis ({minor.to(u.arcsec):.3g}) is '
+                                 f'larger than its major axis ({major.to(u.arcsec):.3g}).')
     if isinstance(beam, Beam):
         return beam
-    if isinstance(beam, u.Quantity) and beam.isscalar:
-        return Beam(major=beam, minor=beam, pa=0 * u.deg)
-    if isinstance(beam, (tuple, list)) and len(beam) in (2, 3):
-        major, minor = u.Quantity(beam[0], u.arcsec), u.Quantity(beam[1], u.arcsec)
-        pa = u.Quantity(beam[2], u.deg) if len(beam) == 3 else 0 * u.deg
-        return Beam(major=major, minor=minor, pa=pa)
-    raise TypeError(f'{source}: beam must be a radio_beam.Beam, an angular Quantity '
-                    f'(circular FWHM) or a (major, minor[, pa]) tuple, not {beam!r}.')
+    return Beam(major=major, minor=minor, pa=pa)
+
+
+def _beam_angle(value, name, source, *, positive=True, default_unit=u.arcsec):
+    """One beam parameter as a finite (positive) angle; numbers are in ``default_unit``."""
+    try:
+        angle = u.Quantity(value, default_unit)
+    except (TypeError, ValueError):
+        unit = getattr(value, 'unit', None)
+        kind = f' (a {unit.physical_type})' if unit is not None else ''
+        raise InvalidMosaicError(f'{source}: the beam {name} must be an angle (e.g. 6 arcsec), '
+                                 f'not {value!r}{kind}.') from None
+    if not angle.isscalar or not np.isfinite(angle.value) or (positive and angle.value <= 0):
+        raise InvalidMosaicError(f'{source}: the beam {name} must be a finite '
+                                 f'{"positive " if positive else ""}angle, not {value!r}.')
+    return angle
 
 
 def beam_from_header(header, source):

@@ -83,6 +83,13 @@ class SkippedStepWarning(LotssToolsWarning):
     """A step was skipped because the input lacks what it needs (e.g. a column)."""
 
 
+class DroppedRowsWarning(LotssToolsWarning):
+    """Rows of a catalogue were left out because they cannot be used (e.g. NaN positions).
+
+    The message says how many rows of which table, and why.
+    """
+
+
 class CacheWarning(LotssToolsWarning):
     """A file of the catalogue cache was not used, or a result could not be cached.
 
@@ -93,7 +100,7 @@ class CacheWarning(LotssToolsWarning):
     """
 
 
-__all__ += ['CacheWarning', 'InvalidParameterError']
+__all__ += ['CacheWarning', 'InvalidParameterError', 'DroppedRowsWarning']
 
 
 class InvalidParameterError(LotssToolsError, ValueError):

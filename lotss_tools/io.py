@@ -309,6 +309,9 @@ def _json_default(value):
     """JSON for the few non-JSON values catalogue metadata can hold."""
     if isinstance(value, np.generic):
         return value.item()
+    from astropy import units as u
+    if isinstance(value, u.Quantity):     # before ndarray: a Quantity has no tolist()
+        return value.to_string()
     if isinstance(value, np.ndarray):
         return value.tolist()
     return str(value)

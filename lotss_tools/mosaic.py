@@ -21,6 +21,36 @@ __all__ = ['Mosaic', 'JY_PER_BEAM', 'MIN_PIXELS_PER_BEAM']
 MIN_PIXELS_PER_BEAM = 2.5
 
 
+def _as_mosaic(image, caller):
+    """``image`` as a `Mosaic`: a Mosaic as is, any `~astropy.nddata.NDData` converted.
+
+    An NDData needs a celestial WCS, a Jy/beam unit and a beam: a FITS header
+    with ``BMAJ``/``BMIN`` as its ``meta``, or a beam in ``meta['beam']``. A
+    bare array is refused with a message saying how to make a Mosaic of it.
+    """
+    if isinstance(image, Mosaic):
+        return image
+    if isinstance(image, NDData):
+        meta = image.meta
+        header = meta if isinstance(meta, fits.Header) else None
+        beam = meta.get('beam') if header is None and hasattr(meta, 'get') else None
+        if header is None and beam is None:
+            raise MissingBeamError(
+                f'{caller}: the NDData has no beam; put a radio_beam.Beam in its '
+                "meta['beam'] (or a FITS header with BMAJ/BMIN as its meta), or make a "
+                'Mosaic(data, wcs=wcs, beam=6 * u.arcsec, unit="Jy/beam").')
+        if image.wcs is None:
+            raise InvalidMosaicError(f'{caller}: the NDData has no WCS; give it one (NDData(data, '
+                                     'wcs=wcs, ...)) or make a Mosaic.')
+        return Mosaic(image.data, wcs=image.wcs, unit=image.unit, beam=beam, mask=image.mask,
+                      meta=header)
+    raise InvalidMosaicError(
+        f'{caller} needs a lotss_tools.Mosaic (or an NDData with a WCS, a Jy/beam unit and a '
+        f'beam), not {type(image).__name__}: the beam and the WCS set the thresholds, sizes '
+        'and positions. Read a file with Mosaic.read(path), or wrap an array with '
+        'Mosaic(data, wcs=wcs, beam=6 * u.arcsec, unit="Jy/beam").')
+
+
 class Mosaic(NDData):
     """A LoTSS mosaic: a 2-D image in Jy/beam with its WCS and restoring beam.
 
@@ -54,8 +84,9 @@ class Mosaic(NDData):
     ------
     InvalidMosaicError
         When the image has no celestial WCS, is not 2-D after dropping
-        degenerate axes, has non-square pixels, contains no finite pixel, or
-        has a unit other than Jy/beam.
+        degenerate axes, holds complex or non-numeric values, has non-square
+        pixels, contains no finite pixel, has a unit other than Jy/beam, or
+        a beam whose axes are not finite positive angles (minor <= major).
     MissingBeamError
         When no beam is given and the header has none.
 
@@ -98,6 +129,13 @@ class Mosaic(NDData):
             data = data.reshape(data.shape[-2:])
         if data.ndim != 2:
             raise InvalidMosaicError(f'{source}: expected a 2-D image, got {data.ndim}-D data.')
+        if np.iscomplexobj(data):
+            raise InvalidMosaicError(f'{source}: the image holds complex numbers; a mosaic is a '
+                                     'real brightness image (give data.real if that is the '
+                                     'image).')
+        if not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+            raise InvalidMosaicError(f'{source}: the image holds {data.dtype} values, not '
+                                     'numbers.')
         if not np.issubdtype(data.dtype, np.floating):
             data = data.astype(np.float32)
         elif not data.dtype.isnative:

@@ -51,10 +51,9 @@ def test_each_shared_source_appears_once(overlapping):
 def test_kept_copy_is_farthest_from_its_edge(overlapping):
     _, mosaics, catalogs = overlapping
     merged, rejected = merge_catalogs(catalogs, mosaics)
-    ids = {k: np.asarray(c['id']) for k, c in enumerate(catalogs)}
     for row in rejected:
-        kept_row = catalogs[row['rejected_by_catalog']][
-            np.flatnonzero(ids[row['rejected_by_catalog']] == row['rejected_by'])[0]]
+        kept_row = merged[np.flatnonzero(merged['id'] == row['rejected_by'])[0]]
+        assert kept_row['catalog'] == row['rejected_by_catalog']
         assert row['rejected_by_catalog'] != row['catalog']
         d_rejected = edge_distance(row['sky_centroid'], mosaics[row['catalog']])
         d_kept = edge_distance(kept_row['sky_centroid'], mosaics[row['rejected_by_catalog']])
@@ -79,9 +78,10 @@ def test_lowest_local_rms_without_footprints():
         return table
     a, b = catalog([0.1, 0.3], 0 * u.deg), catalog([0.2, 0.2], 1 * u.arcsec)
     merged, rejected = merge_catalogs([a, b])
-    assert list(zip(merged['catalog'], merged['id'])) == [(0, 1), (1, 2)]
-    assert list(zip(rejected['catalog'], rejected['id'], rejected['rejected_by'],
-                    rejected['rejected_by_catalog'])) == [(0, 2, 2, 1), (1, 1, 1, 0)]
+    assert list(zip(merged['catalog'], merged['catalog_id'], merged['id'])) == [(0, 1, 1),
+                                                                                (1, 2, 4)]
+    assert list(zip(rejected['catalog'], rejected['catalog_id'], rejected['rejected_by'],
+                    rejected['rejected_by_catalog'])) == [(0, 2, 4, 1), (1, 1, 1, 0)]
 
 
 def test_one_copy_never_removes_two_neighbours():

@@ -47,7 +47,8 @@ def test_simulate_and_info(tmp_path, capsys):
     assert 'already exists' in capsys.readouterr().err
     assert main(['info', str(get_path('lotss-cutout'))]) == 0
     info = capsys.readouterr().out
-    assert '6.00 arcsec x 6.00 arcsec' in info
+    assert 'beam        6.00 x 6.00 arcsec' in info and 'frequency   143.65 MHz' in info
+    assert 'global rms  75.2 µJy/beam' in info and 'pixel scale 1.50 arcsec' in info
     assert '200 x 200 pixels' in info
     assert 'min_npix 8' in info
     assert 'below the noise: the research rule is unreliable' in info
@@ -243,7 +244,7 @@ def test_xmatch_counts_recall_in_the_mosaic_footprint(p218, capsys):
     inside = capsys.readouterr().out
     assert 'recall                   0.5714' in inside
     assert 'n_reference_in_footprint 7' in inside
-    assert 'within 6.0 arcsec' in inside                       # MATCH_RADIUS
+    assert 'within 6 arcsec' in inside                         # MATCH_RADIUS
     # Survey columns in Jy were read and converted: the flux comparison is reported.
     assert 'total_flux_rel_median' in inside and 'major_fwhm_rel_median' in inside
 

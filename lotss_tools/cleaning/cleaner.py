@@ -20,7 +20,10 @@ __all__ = ['CatalogCleaner', 'REJECTION_REASONS']
 
 #: Values of the ``reason`` column of rejected sources, and their meaning.
 REJECTION_REASONS = {
-    'invalid_flux': 'total_flux is NaN or infinite, so the source cannot be ranked',
+    'invalid_flux': 'total_flux is NaN, infinite, zero or negative, so the source cannot be '
+                    'ranked',
+    'invalid_size': 'major_fwhm or minor_fwhm is NaN, infinite or negative, so the shape tests '
+                    'cannot be applied',
     'zero_size': 'major_fwhm is zero (a one-pixel-wide structure)',
     'elongated': 'eccentricity sqrt(1 - minor**2 / major**2) above max_eccentricity',
     'faint_surface_brightness': 'total_flux / (pi/4 major_fwhm minor_fwhm) at or below '
@@ -64,7 +67,9 @@ def _flux_or_none(value, name):
 class CatalogCleaner(ParamsMixin):
     """Remove artifacts and duplicates from a source catalogue, keeping what it rejects.
 
-    Each source is tested, in this order: non-finite flux (``invalid_flux``),
+    Each source is tested, in this order: a flux that is not finite and
+    positive (``invalid_flux``), sizes that are not finite and non-negative
+    (``invalid_size``, when the catalogue has ``major_fwhm``/``minor_fwhm``),
     zero size (``zero_size``), eccentricity (``elongated``), surface
     brightness (``faint_surface_brightness``) and flux floor
     (``below_flux_floor``). The remaining sources are then taken brightest
@@ -220,11 +225,14 @@ class CatalogCleaner(ParamsMixin):
         def reject(mask, why):
             reason[(reason == '') & mask] = why
 
-        reject(~np.isfinite(flux), 'invalid_flux')
+        reject(~(np.isfinite(flux) & (flux > 0)), 'invalid_flux')
         sizes = has_columns(catalog, _SIZE_COLUMNS)
         if sizes:
             major = quantity(catalog, 'major_fwhm', u.arcsec, 'the shape tests')
             minor = quantity(catalog, 'minor_fwhm', u.arcsec, 'the shape tests')
+            with np.errstate(invalid='ignore'):
+                reject(~(np.isfinite(major) & np.isfinite(minor) & (major >= 0) & (minor >= 0)),
+                       'invalid_size')
         wants_size = dict(zero_size=self.drop_zero_size,
                           faint_surface_brightness=self.min_surface_brightness is not None)
         for test, wanted in wants_size.items():

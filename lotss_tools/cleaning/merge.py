@@ -134,13 +134,16 @@ def merge_catalogs(catalogs, footprints=None, *, radius=MERGE_RADIUS):
     Returns
     -------
     merged : `~astropy.table.QTable`
-        The kept rows of all catalogues, with a ``catalog`` column (index
-        of the input catalogue); ``sky_centroid`` columns are converted to
+        The kept rows of all catalogues, numbered again: ``id`` is the row's
+        number over the concatenated inputs (1-based, so unique even when
+        the inputs' ids collide), ``catalog_id`` its id in its input (the
+        row number there when the input has no ``id``) and ``catalog`` the
+        index of its input; ``sky_centroid`` columns are converted to
         ICRS, so catalogues from mosaics in other frames (FK5) merge.
     rejected : `~astropy.table.QTable`
-        The other copies, with ``catalog``, ``reason`` (``overlap_duplicate``),
-        ``rejected_by`` (``id`` of the kept copy) and ``rejected_by_catalog``
-        (its catalogue).
+        The other copies, with ``id``, ``catalog_id``, ``catalog``,
+        ``reason`` (``overlap_duplicate``), ``rejected_by`` (``id`` of the
+        kept copy in ``merged``) and ``rejected_by_catalog`` (its catalogue).
     """
     catalogs = [_icrs(QTable(c, copy=False)) for c in catalogs]
     if not catalogs:
@@ -184,14 +187,27 @@ def merge_catalogs(catalogs, footprints=None, *, radius=MERGE_RADIUS):
     rejected_by[order] = np.where(by_rank >= 0, order[by_rank], -1)
 
     table = vstack(catalogs, join_type='exact', metadata_conflicts='silent')
+    # Ids of different inputs collide (each tile or mosaic numbers its sources
+    # from 1, and an input may repeat ids): number the rows again, keeping the
+    # input's id in catalog_id (the ids of an earlier merge are dropped).
+    table.remove_columns([name for name in ('catalog', 'catalog_id') if name in table.colnames])
+    new_ids = np.arange(1, len(table) + 1, dtype=np.int64)
+    if 'id' in table.colnames:
+        table.rename_column('id', 'catalog_id')
+    else:
+        table['catalog_id'] = ids
+    table['catalog_id'].info.description = 'id of the row in its input catalogue'
+    table.add_column(new_ids, name='id', index=0)
+    table['id'].info.description = ('row number over the merged inputs (1-based), unique over '
+                                    'the merged and the rejected rows')
     table['catalog'] = origin
     table['catalog'].info.description = 'index of the input catalogue the row comes from'
     out = rejected_by >= 0
     merged, rejected = table[~out], table[out]
     rejected['reason'] = np.full(out.sum(), 'overlap_duplicate', dtype='U24')
-    rejected['rejected_by'] = ids[rejected_by[out]]
+    rejected['rejected_by'] = new_ids[rejected_by[out]]
     rejected['rejected_by_catalog'] = origin[rejected_by[out]]
-    rejected['rejected_by'].info.description = 'id of the copy that was kept'
+    rejected['rejected_by'].info.description = 'id (in the merged catalogue) of the copy kept'
     rejected['rejected_by_catalog'].info.description = 'catalogue of the copy that was kept'
     return merged, rejected
 

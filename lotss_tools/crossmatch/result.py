@@ -11,13 +11,70 @@ from ..io import write_table
 from ..schema import read_column
 from ._columns import binning_values, quantity_unit
 
-__all__ = ['MatchResult', 'SUMMARY_QUANTITIES']
+__all__ = ['MatchResult', 'MatchSummary', 'SUMMARY_QUANTITIES']
 
 #: Columns whose relative differences `MatchResult.summary` reports by default.
 SUMMARY_QUANTITIES = ('total_flux', 'major_fwhm', 'minor_fwhm')
 
 #: Coverage of the binomial intervals of `MatchResult.completeness` (1 sigma).
 CONFIDENCE_LEVEL = 0.682689
+
+
+class MatchSummary(QTable):
+    """The scores of one or more cross-matches, one row each (`MatchResult.summary`).
+
+    A `~astropy.table.QTable` that prints in full, however narrow the
+    terminal: one row is printed one column per line (name, value, unit),
+    several rows (stacked with `~astropy.table.vstack`) with every column.
+    Scores have four decimals, relative differences four significant digits,
+    the median separation two decimals of an arcsec.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.table import QTable
+    >>> from lotss_tools.crossmatch import CrossMatcher
+    >>> catalog = QTable({'ra': [10.0, 10.1] * u.deg, 'dec': [20.0, 20.0] * u.deg})
+    >>> reference = QTable({'ra': [10.0001, 10.3] * u.deg, 'dec': [20.0, 20.0] * u.deg})
+    >>> summary = CrossMatcher().match(catalog, reference).summary(quantities=())
+    >>> print(summary)  # doctest: +NORMALIZE_WHITESPACE
+    n_catalog                2
+    n_reference              2
+    n_reference_in_footprint -1
+    reference_floor
+    n_reference_counted      2
+    n_matched                1
+    recall                   0.5000
+    precision                0.5000
+    f1                       0.5000
+    recall_counts            every reference row
+    radius                   6.00 arcsec
+    method                   optimal
+    separation_median        0.34 arcsec
+    """
+
+    def __str__(self):
+        if len(self) != 1:
+            return '\n'.join(self.pformat(max_lines=-1, max_width=-1))
+        width = max(len(name) for name in self.colnames)
+        return '\n'.join(f'{name:<{width}s} {self._value_text(name)}'.rstrip()
+                         for name in self.colnames)
+
+    def __repr__(self):
+        return f'<{type(self).__name__} length={len(self)}>\n{self}'
+
+    def _value_text(self, name):
+        column = self[name]
+        value = column[0]
+        unit = getattr(column, 'unit', None)
+        if isinstance(value, u.Quantity):
+            value = value.value
+        fmt = column.info.format
+        if isinstance(value, (float, np.floating)) and fmt:
+            text = format(float(value), fmt.lstrip('{:').rstrip('}'))
+        else:
+            text = str(value)
+        return f'{text} {unit}' if unit is not None and str(unit) else text
 
 
 def _ratio(numerator, denominator):
@@ -172,7 +229,7 @@ class MatchResult:
                 'N_REFFP': self.n_reference_in_footprint, 'N_REFCNT': self.n_reference_counted,
                 'FLOOR': self.reference_floor, 'N_MATCH': self.n_matched}
 
-    def write_pairs(self, path, *, overwrite=False, format=None):
+    def write_pairs(self, path, *, overwrite=False, format=None, inputs=()):
         """Write `pairs` atomically (`lotss_tools.io.write_table`: ECSV by default).
 
         The table's ``meta`` records ``RADIUS`` (arcsec), ``METHOD``, the
@@ -181,11 +238,14 @@ class MatchResult:
         reference ``FLOOR`` (as do the ``meta`` of
         `pairs` and of `completeness`).
 
+        ``inputs`` are files that must not be overwritten (the matched
+        catalogues' files), as in `~lotss_tools.io.write_table`.
+
         Returns
         -------
         path : `pathlib.Path`
         """
-        return write_table(self.pairs, path, overwrite=overwrite, format=format)
+        return write_table(self.pairs, path, overwrite=overwrite, format=format, inputs=inputs)
 
     @property
     def unmatched_catalog(self):
@@ -230,8 +290,9 @@ class MatchResult:
 
         Returns
         -------
-        `~astropy.table.QTable`
-            Columns ``n_catalog``, ``n_reference`` (rows given),
+        `MatchSummary`
+            A `~astropy.table.QTable` that prints every column. Columns
+            ``n_catalog``, ``n_reference`` (rows given),
             ``n_reference_in_footprint`` (-1 without a footprint),
             ``reference_floor``, ``n_reference_counted`` (the rows recall
             counts), ``n_matched``, ``recall``, ``precision``, ``f1``,
@@ -242,7 +303,7 @@ class MatchResult:
             there are none).
         """
         quantities = (quantities,) if isinstance(quantities, str) else tuple(quantities)
-        row = QTable()
+        row = MatchSummary()
         described = [
             ('n_catalog', self.n_catalog, 'rows of the catalogue'),
             ('n_reference', self.n_reference, 'rows of the reference'),
@@ -269,6 +330,12 @@ class MatchResult:
         for name, value, description in described:
             row[name] = [value]
             row[name].info.description = description
+            if name in ('recall', 'precision', 'f1'):
+                row[name].info.format = '.4f'
+            elif name in ('radius', 'separation_median'):
+                row[name].info.format = '.2f'
+            elif '_rel_' in name:
+                row[name].info.format = '.4g'
         return row
 
     def completeness(self, bins=10, quantity='flux'):

@@ -18,8 +18,8 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._params import ParamsMixin
-from ..exceptions import NoDetectionsWarning, UndersampledBeamWarning
-from ..mosaic import MIN_PIXELS_PER_BEAM
+from ..exceptions import InvalidMosaicError, NoDetectionsWarning, UndersampledBeamWarning
+from ..mosaic import MIN_PIXELS_PER_BEAM, _as_mosaic
 from ..noise import NoiseModel, research_min_npix, research_thresholds
 from ..provenance import provenance_meta
 from ..schema import as_icrs, describe_columns
@@ -280,8 +280,17 @@ class DendroExtractor(ParamsMixin):
             The global rms and, for ``threshold='local'``, the background and
             rms maps (boxes of ``box_size`` beams).
         """
-        return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
-                                      maps=self.threshold == 'local')
+        try:
+            return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
+                                          maps=self.threshold == 'local')
+        except ValueError as exc:      # photutils: no box has enough valid pixels
+            n_valid = int(mosaic.footprint.sum())
+            box = (self.box_size if isinstance(self.box_size, u.Quantity)
+                   else f'{self.box_size:g} beams')
+            raise InvalidMosaicError(
+                f'{mosaic.path or mosaic.name or "mosaic"}: too little data for a background: '
+                f'{n_valid} finite pixel{"s" if n_valid != 1 else ""}, and the local rms map '
+                f'needs at least one box of {box} with half its pixels valid.') from exc
 
     def _thresholds(self, mosaic):
         """The thresholds for this mosaic: the settings, or derived from its pixels."""
@@ -296,7 +305,11 @@ class DendroExtractor(ParamsMixin):
         if self.threshold == 'research':
             rule = None
             if self.min_value is None or self.min_delta is None:
-                rule = research_thresholds(mosaic)
+                try:
+                    rule = research_thresholds(mosaic)
+                except ValueError as exc:          # too few valid pixels for the histogram
+                    raise InvalidMosaicError(f'{mosaic.path or mosaic.name or "mosaic"}: too '
+                                             f'little data for a background: {exc}') from exc
             return ExtractionThresholds(
                 u.Quantity(self.min_value if self.min_value is not None else rule.min_value,
                            mosaic.unit),
@@ -377,7 +390,13 @@ class DendroExtractor(ParamsMixin):
 
         Parameters
         ----------
-        mosaic : `~lotss_tools.Mosaic`
+        mosaic : `~lotss_tools.Mosaic` or `~astropy.nddata.NDData`
+            An NDData is converted to a Mosaic: it needs a celestial WCS, a
+            Jy/beam unit and a beam (a FITS header with ``BMAJ``/``BMIN`` as
+            its ``meta``, or a `radio_beam.Beam` in ``meta['beam']``). A bare
+            array is refused (`~lotss_tools.exceptions.InvalidMosaicError`):
+            wrap it as ``Mosaic(data, wcs=wcs, beam=6 * u.arcsec,
+            unit='Jy/beam')``.
         noise : `~lotss_tools.noise.NoiseModel`, optional
             This mosaic's noise, measured before (`noise_model`, or the
             ``noise`` of an earlier `Extraction` of the same mosaic). By
@@ -395,6 +414,7 @@ class DendroExtractor(ParamsMixin):
         `~lotss_tools.exceptions.NoDetectionsWarning`
             When no source is found (the catalogue is empty, with its columns).
         """
+        mosaic = _as_mosaic(mosaic, type(self).__name__)
         if mosaic.undersampled:
             major, minor = mosaic.beam_fwhm_pixels
             warnings.warn(f'the beam of mosaic {mosaic.name or "(unnamed)"} spans only '
@@ -457,7 +477,8 @@ class DendroExtractor(ParamsMixin):
 
         Parameters
         ----------
-        mosaic : `~lotss_tools.Mosaic`
+        mosaic : `~lotss_tools.Mosaic` or `~astropy.nddata.NDData`
+            See `run`.
         noise : `~lotss_tools.noise.NoiseModel`, optional
             See `run`; by default this mosaic's noise is measured.
 

@@ -19,7 +19,10 @@ The steps (``method.md``, step 10):
    (or with a finite fraction below ``min_valid_fraction``) are skipped.
 4. **Label** the sources with `~lotss_tools.training.confidence_labels`
    (``'both'``, ``'catalog_only'``, ``'reference_only'``); ``keep_labels``
-   selects which become boxes. Matched (``'both'``) sources take their
+   selects which become boxes. Rows without a finite position (NaN RA or
+   Dec) are left out, with a `~lotss_tools.exceptions.DroppedRowsWarning`
+   saying how many; ``catalog_index``/``reference_index`` still count the
+   rows of the tables as given. Matched (``'both'``) sources take their
    position and shape from the catalogue row.
 5. **Boxes**: the bounding box, in pooled pixels, of each source's FWHM
    ellipse (`~lotss_tools.training.ellipse_bounding_boxes`, axes scaled by
@@ -31,6 +34,8 @@ The steps (``method.md``, step 10):
    (``clipped`` and ``box_fraction`` record this).
 """
 
+import warnings
+
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
@@ -38,6 +43,7 @@ from astropy.table import QTable
 
 from .._params import ParamsMixin
 from .. import __version__
+from ..exceptions import DroppedRowsWarning
 from ..mosaic import JY_PER_BEAM, Mosaic
 from ..radii import MATCH_RADIUS
 from ..schema import catalog_coordinates, has_columns, read_column
@@ -51,6 +57,29 @@ from .targets import BOX_COLUMNS, ellipse_bounding_boxes
 __all__ = ['TrainingSetBuilder']
 
 _SHAPE_COLUMNS = ('total_flux', 'major_fwhm', 'minor_fwhm', 'pa')
+
+
+def _rows_with_positions(table, which):
+    """The rows of ``table`` with a finite position, and their row numbers in ``table``."""
+    if table is None:
+        return None, None
+    coords = catalog_coordinates(table, which, purpose='target boxes')
+    finite = np.isfinite(coords.ra.deg) & np.isfinite(coords.dec.deg)
+    if finite.all():
+        return table, np.arange(len(table))
+    n_dropped = int((~finite).sum())
+    warnings.warn(f'TrainingSetBuilder.build: {n_dropped} of {len(table)} rows of the {which} '
+                  'have no finite position (NaN RA or Dec) and were left out of the labels and '
+                  'boxes.', DroppedRowsWarning)
+    return table[finite], np.flatnonzero(finite)
+
+
+def _input_rows(boxes, name, rows):
+    """Turn the row numbers of a filtered table back into those of the table given."""
+    if rows is None or not len(boxes):
+        return
+    index = np.asarray(boxes[name])
+    boxes[name] = np.where(index >= 0, rows[np.maximum(index, 0)], index)
 
 
 def _columns(table, which, beam):
@@ -261,7 +290,11 @@ class TrainingSetBuilder(ParamsMixin):
                                   stretch=self.stretch, tanh_scale=self.tanh_scale)
         finite = np.isfinite(pooled)
         patches, masks, patch_rows = self._cut(image, finite)
+        catalog, catalog_rows = _rows_with_positions(catalog, 'catalogue')
+        reference, reference_rows = _rows_with_positions(reference, 'reference catalogue')
         boxes = self._boxes(mosaic, wcs, finite, patch_rows, catalog, reference)
+        _input_rows(boxes, 'catalog_index', catalog_rows)
+        _input_rows(boxes, 'reference_index', reference_rows)
         parameters = dict(self.parameters, pooling_factor=factor,
                           clip_limits=limits.to_value(JY_PER_BEAM).tolist(),
                           mosaic=mosaic.name, mosaic_shape=list(mosaic.shape),

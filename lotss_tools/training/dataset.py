@@ -21,7 +21,7 @@ from astropy.io import fits
 from astropy.table import QTable
 from astropy.wcs import WCS
 
-from ..io import atomic_path, write_table
+from ..io import atomic_paths, write_table
 from .targets import BOX_COLUMNS, yolo_targets
 
 __all__ = ['TrainingSet', 'PATCH_COLUMNS']
@@ -104,8 +104,23 @@ class TrainingSet:
         return yolo_targets(self.boxes, len(self), max_objects)
 
     # ------------------------------------------------------------------ files
-    def write(self, path, *, overwrite=False):
-        """Write ``<path>.npz`` and ``<path>.boxes.ecsv``, each atomically.
+    @staticmethod
+    def output_paths(path):
+        """The two files `write` writes for ``path``: ``<path>.npz`` and ``<path>.boxes.ecsv``.
+
+        Examples
+        --------
+        >>> from lotss_tools.training import TrainingSet
+        >>> [p.name for p in TrainingSet.output_paths('field1')]
+        ['field1.npz', 'field1.boxes.ecsv']
+        """
+        return _paths(path)
+
+    def write(self, path, *, overwrite=False, inputs=()):
+        """Write ``<path>.npz`` and ``<path>.boxes.ecsv``, both or neither.
+
+        Both targets are checked before anything is written and the two
+        files are moved into place together (`lotss_tools.io.atomic_paths`).
 
         Parameters
         ----------
@@ -114,28 +129,31 @@ class TrainingSet:
             goes next to it with the suffix ``.boxes.ecsv``.
         overwrite : bool
             Replace existing files.
+        inputs : sequence of str or `os.PathLike`
+            Files that must not be overwritten (the mosaic and catalogues).
 
         Returns
         -------
         npz_path, boxes_path : `pathlib.Path`
+
+        Raises
+        ------
+        `~lotss_tools.io.OutputExistsError`
+            If a file exists and ``overwrite`` is False.
         """
         npz_path, boxes_path = _paths(path)
-        if not overwrite:
-            for existing in (npz_path, boxes_path):
-                if existing.exists():
-                    raise FileExistsError(f'{existing}: already exists; pass overwrite=True to '
-                                          'replace it.')
         arrays = {f'patch_{name}': np.asarray(self.patch_table[name]) for name in PATCH_COLUMNS}
-        with atomic_path(npz_path, overwrite=overwrite) as tmp:
-            with open(tmp, 'wb') as stream:
-                np.savez_compressed(stream, patches=self.patches, valid_mask=self.valid_mask,
-                                    wcs_header=np.array(self.wcs.to_header().tostring()),
-                                    parameters=np.array(json.dumps(self.parameters)), **arrays)
         boxes = self.boxes.copy(copy_data=False)
         boxes.meta['training_set'] = self.parameters
         boxes.meta['patches_file'] = npz_path.name
         boxes.meta['n_patches'] = len(self)
-        write_table(boxes, boxes_path, overwrite=overwrite, format='ascii.ecsv')
+        with atomic_paths([npz_path, boxes_path], overwrite=overwrite,
+                          inputs=inputs) as (npz_tmp, boxes_tmp):
+            with open(npz_tmp, 'wb') as stream:
+                np.savez_compressed(stream, patches=self.patches, valid_mask=self.valid_mask,
+                                    wcs_header=np.array(self.wcs.to_header().tostring()),
+                                    parameters=np.array(json.dumps(self.parameters)), **arrays)
+            write_table(boxes, boxes_tmp, overwrite=True, format='ascii.ecsv')
         return npz_path, boxes_path
 
     @classmethod
