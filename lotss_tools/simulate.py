@@ -76,8 +76,14 @@ def _check_shape(shape):
     return int(shape[0]), int(shape[1])
 
 
-def _make_header(ny, nx, center, scale, beam, rms, seed):
-    """A LoTSS-like FITS header (SIN projection, beam, frequency) for the image."""
+def _make_header(ny, nx, center, scale, beam, rms, seed, *, name='SIMULATED',
+                 maker='lotss_tools.simulate_mosaic',
+                 history='Simulated LoTSS-like mosaic made by lotss_tools.simulate_mosaic'):
+    """A LoTSS-like FITS header (SIN projection, beam, frequency) for a simulated image.
+
+    Shared by the package's simulators; ``name`` is the ``OBJECT``, ``maker``
+    the function named with the seed, ``history`` a HISTORY line.
+    """
     header = fits.Header()
     header.update({'NAXIS': 2, 'NAXIS1': nx, 'NAXIS2': ny, 'WCSAXES': 2,
                    'CTYPE1': 'RA---SIN', 'CTYPE2': 'DEC--SIN', 'CRVAL1': center.icrs.ra.deg,
@@ -85,12 +91,12 @@ def _make_header(ny, nx, center, scale, beam, rms, seed):
                    'CDELT1': -scale / 3600, 'CDELT2': scale / 3600, 'CUNIT1': 'deg',
                    'CUNIT2': 'deg', 'RADESYS': 'ICRS', 'EQUINOX': 2000.0, 'BMAJ': beam / 3600,
                    'BMIN': beam / 3600, 'BPA': 0.0, 'BUNIT': 'JY/BEAM', 'RESTFRQ': _FREQUENCY,
-                   'FREQ': _FREQUENCY, 'TELESCOP': 'LOFAR', 'OBJECT': 'SIMULATED',
-                   'ORIGIN': 'lotss_tools.simulate'})
+                   'FREQ': _FREQUENCY, 'TELESCOP': 'LOFAR', 'OBJECT': name,
+                   'ORIGIN': maker.rsplit('.', 1)[0]})
     header['SIMRMS'] = (rms, '[Jy/beam] median rms of the simulated noise')
     if isinstance(seed, (int, np.integer)):
-        header['SIMSEED'] = (int(seed), 'seed of simulate_mosaic')
-    header.add_history('Simulated LoTSS-like mosaic made by lotss_tools.simulate_mosaic')
+        header['SIMSEED'] = (int(seed), f'seed of {maker.rsplit(".", 1)[-1]}')
+    header.add_history(history)
     return header
 
 

@@ -23,7 +23,7 @@ from astropy.wcs import WCS
 from ..schema import catalog_coordinates
 from ..mosaic import Mosaic
 from ..neighbours import pairs_within
-from ..simulate import _pixel_jacobian, _render
+from ..simulate import _make_header, _pixel_jacobian, _render
 from .population import MULTI_COMPONENT_FRACTION, random_radio_sources
 from ..exceptions import InvalidParameterError
 from .synthesis import (LOTSS_ROBUST, _ErrorPatterns, dirty_beam, imaging_weights,
@@ -43,7 +43,6 @@ PRIMARY_BEAM_FWHM = 3.95 * u.deg
 #: Scatter (sigma of ln) of the depths of the pointings of a mosaic.
 _POINTING_DEPTH_SCATTER = 0.3
 _FWHM_TO_SIGMA = 1.0 / math.sqrt(8.0 * math.log(2.0))
-_FREQUENCY = 144e6
 #: Side of the central box over which ``rms_variation`` is defined (2048 pixels of 1.5 arcsec).
 RMS_VARIATION_BOX = 51.2 * u.arcmin
 
@@ -147,24 +146,6 @@ def _value(value, unit, name, *, minimum=0.0, strict=True):
         raise InvalidParameterError(
             f'{name} must be {">" if strict else ">="} {minimum} {unit}: {value!r}.')
     return float(out)
-
-
-def _header(ny, nx, center, scale, beam, rms, seed):
-    header = fits.Header()
-    header.update({'NAXIS': 2, 'NAXIS1': nx, 'NAXIS2': ny, 'WCSAXES': 2,
-                   'CTYPE1': 'RA---SIN', 'CTYPE2': 'DEC--SIN', 'CRVAL1': center.icrs.ra.deg,
-                   'CRVAL2': center.icrs.dec.deg, 'CRPIX1': (nx + 1) / 2, 'CRPIX2': (ny + 1) / 2,
-                   'CDELT1': -scale / 3600, 'CDELT2': scale / 3600, 'CUNIT1': 'deg',
-                   'CUNIT2': 'deg', 'RADESYS': 'ICRS', 'EQUINOX': 2000.0, 'BMAJ': beam / 3600,
-                   'BMIN': beam / 3600, 'BPA': 0.0, 'BUNIT': 'JY/BEAM', 'RESTFRQ': _FREQUENCY,
-                   'FREQ': _FREQUENCY, 'TELESCOP': 'LOFAR', 'OBJECT': 'INTERFEROMETER-SKY',
-                   'ORIGIN': 'lotss_tools.validation'})
-    header['SIMRMS'] = (rms, '[Jy/beam] median rms of the simulated noise')
-    if isinstance(seed, (int, np.integer)):
-        header['SIMSEED'] = (int(seed), 'seed of simulate_interferometer_sky')
-    header.add_history('LoTSS-like sky made from LOFAR aperture synthesis by '
-                       'lotss_tools.validation.simulate_interferometer_sky')
-    return header
 
 
 def _rms_map(rng, ny, nx, scale, rms, variation, footprint):
@@ -422,7 +403,11 @@ def simulate_interferometer_sky(shape=(2048, 2048), *, seed=None, center=None,
     rng = np.random.default_rng(seed)           # independent streams for the four parts
     rng_noise, rng_rms, rng_sources, rng_artifacts = (
         np.random.default_rng(s) for s in rng.integers(0, 2 ** 63 - 1, size=4))
-    header = _header(ny, nx, center, scale, beam_fwhm, rms_jy, seed)
+    header = _make_header(ny, nx, center, scale, beam_fwhm, rms_jy, seed,
+                          name='INTERFEROMETER-SKY',
+                          maker='lotss_tools.validation.simulate_interferometer_sky',
+                          history='LoTSS-like sky made from LOFAR aperture synthesis by '
+                                  'lotss_tools.validation.simulate_interferometer_sky')
     wcs = WCS(header)
     area = ny * nx * (scale / 3600) ** 2
     valid = None
