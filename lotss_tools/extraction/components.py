@@ -111,7 +111,8 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
         Restoring beam.
     rms : `~numpy.ndarray` or float
         Noise rms map (or value) of the image, in ``unit``; read at each
-        component's centre for its ``local_rms`` and errors.
+        component's centre for its ``local_rms`` and errors. A 1-D array
+        of one value per component is taken as it is.
     unit : `~astropy.units.Unit`
         Brightness unit of the fitted image (Jy/beam).
     flux_scale_error : float
@@ -159,6 +160,10 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
     rms = np.asarray(rms, float)
     if rms.ndim == 0:
         local = np.full(n, float(rms))
+    elif rms.ndim == 1:
+        if rms.size != n:
+            raise ValueError(f'rms has {rms.size} values for {n} components.')
+        local = rms
     else:
         iy = np.clip(np.rint(y).astype(int), 0, rms.shape[0] - 1)
         ix = np.clip(np.rint(x).astype(int), 0, rms.shape[1] - 1)
@@ -421,8 +426,8 @@ def _group_size_error(comp, labels, groups):
 
 
 def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
-                     associate=True, max_separation=90 * u.arcsec, max_flux_ratio=5.0,
-                     min_significance=3.0, core_width=0.1):
+                     by_island=False, associate=True, max_separation=90 * u.arcsec,
+                     max_flux_ratio=5.0, min_significance=3.0, core_width=0.1):
     """Which source each component belongs to.
 
     Parameters
@@ -437,6 +442,9 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     island_threshold : float
         PyBDSF's ``thresh_isl`` in rms (LoTSS: 4): Gaussians of an island
         are grouped only if connected above this level.
+    by_island : bool
+        All the Gaussians of an island are one source (PyBDSF's
+        ``group_by_isl=True``), instead of step 1 of the module docstring.
     associate : bool
         Also associate separate sources into double radio sources.
     max_separation : `~astropy.units.Quantity`
@@ -488,7 +496,11 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     if n == 0:
         return np.zeros(0, int)
     parent = np.arange(n)
-    _group_in_islands(comp, parent, group_tol, island_threshold)
+    if by_island:
+        parent = np.unique(comp['island_id'], return_index=True)[1][
+            np.unique(comp['island_id'], return_inverse=True)[1]]
+    else:
+        _group_in_islands(comp, parent, group_tol, island_threshold)
     labels = np.array([_find(parent, i) for i in range(n)])
     labels = np.unique(labels, return_inverse=True)[1]
     if associate:
