@@ -50,7 +50,7 @@ from lotss_tools import DendroExtractor, Mosaic  # noqa: E402
 from lotss_tools.datasets import get_path  # noqa: E402
 from lotss_tools.extraction import (compute_dendrogram, component_table, fit_islands,  # noqa: E402
                                     make_sources)
-from lotss_tools.matching import match_one_to_one  # noqa: E402
+from lotss_tools.crossmatch import match_one_to_one  # noqa: E402
 from lotss_tools.noise import research_min_npix  # noqa: E402
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
 from tests.injection import double_source, grid_sky, grouping_outcome, point_pair  # noqa: E402
