@@ -86,7 +86,7 @@ class Pipeline(ParamsMixin):
     level : {'sources', 'components'}
         What is cleaned and matched: the sources (default; the catalogue of
         the extractor), or the Gaussian components of the extraction
-        (`~lotss_tools.extraction.Extraction.components`). Cleaning always
+        (``components`` of the `~lotss_tools.extraction.Extraction`). Cleaning always
         judges sources: at the component level a component is kept or
         rejected with its source (its ``reason`` and ``rejected_by``), so
         the components of one source never reject each other as

@@ -221,7 +221,7 @@ class DendroExtractor(ParamsMixin):
         uncertainties (`~lotss_tools.extraction.condon_errors`), deconvolved
         sizes and the LoTSS DR2 resolved flag, grouped into sources
         (`~lotss_tools.extraction.make_sources`): the catalogue is the
-        source table and `Extraction.components` the component table.
+        source table and ``components`` of the `Extraction` the component table.
         ``'moments'``: the second moments of each structure
         (`~lotss_tools.extraction.measure_structures`), the research
         method, one row per structure. Gaussian fits are the default
@@ -545,11 +545,20 @@ class DendroExtractor(ParamsMixin):
         Returns
         -------
         catalog : `~astropy.table.QTable`
-            One row per source with the columns of
-            `lotss_tools.schema.CATALOG_COLUMNS` (``id``, ``ra``, ``dec``,
-            ``sky_centroid`` (ICRS), ``x``, ``y``, ``total_flux``,
+            One row per source. With ``measurement='gaussian'`` the source
+            table, columns `lotss_tools.schema.SOURCE_COLUMNS` (``id`` and
+            ``source_id``, ``ra``, ``dec``, ``sky_centroid`` (ICRS), ``x``,
+            ``y``, fluxes, sizes and ``pa`` with their errors, deconvolved
+            sizes, ``resolved``, ``eccentricity``, ``local_rms``,
+            ``island_rms``, ``snr``, ``s_code``, ``n_components``,
+            ``n_islands``, ``island_id``, ``residual_rms``, ``chi2``,
+            ``fit_flag``, ``npix``, ``tile``); with ``'moments'`` one row per
+            structure, columns `lotss_tools.schema.MOMENT_COLUMNS` (``id``,
+            ``ra``, ``dec``, ``sky_centroid``, ``x``, ``y``, ``total_flux``,
             ``peak_flux``, ``major_fwhm``, ``minor_fwhm``, ``pa``,
             ``eccentricity``, ``local_rms``, ``snr``, ``npix``, ``tile``).
+            Descriptions and units are those of
+            `lotss_tools.schema.CATALOG_COLUMNS`.
             ``catalog.meta`` holds the thresholds used (``min_value``,
             ``min_delta``, ``min_npix``, ``threshold_unit``), the global rms
             and how the catalogue was made
