@@ -242,3 +242,13 @@ def test_lotss_dr2_names_and_units_match_the_survey_sample(extraction):
             assert sample[package].unit == ours[name].unit, name
     np.testing.assert_array_equal(theirs['Total_flux'], sample['total_flux'].to_value(u.mJy))
     assert theirs['Source_Name'].tolist() == sample['source_name'].tolist()
+
+
+def test_eccentricity_cut_drops_sources_with_their_components(sky, extraction):
+    cut = DendroExtractor(max_eccentricity=0.6).run(sky[0])
+    assert 0 < len(cut.catalog) < len(extraction.catalog)
+    assert np.all(cut.catalog['eccentricity'] <= 0.6)
+    np.testing.assert_array_equal(cut.catalog['id'], np.arange(1, len(cut.catalog) + 1))
+    assert set(cut.components['source_id']) == set(cut.catalog['source_id'])
+    np.testing.assert_array_equal(np.bincount(cut.components['source_id'])[1:],
+                                  cut.catalog['n_components'])

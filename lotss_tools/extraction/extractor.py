@@ -239,9 +239,10 @@ class DendroExtractor(ParamsMixin):
     tile_overlap : int
         Pixels shared by neighbouring tiles.
     max_eccentricity : float or None
-        Drop structures more elongated than this (research: 0.9). None keeps
-        all, with their ``eccentricity`` in the table, for
-        `~lotss_tools.CatalogCleaner` to reject with a recorded reason.
+        Drop structures (sources, with their components, for Gaussian fits)
+        more elongated than this (research: 0.9). None keeps all, with their
+        ``eccentricity`` in the table, for `~lotss_tools.CatalogCleaner` to
+        reject with a recorded reason.
     backend : {'fast', 'astrodendro'}
         ``'fast'``: the compiled backend, identical structures to astrodendro;
         ``'astrodendro'``: astrodendro itself (slow, the reference).
@@ -692,6 +693,17 @@ class DendroExtractor(ParamsMixin):
         table, components, source_of_row = source_tables(
             mosaic, columns, meta=meta, structure=self.structure,
             flux_scale_error=self.flux_scale_error)
+        if self.max_eccentricity is not None and len(table):
+            # Drop elongated sources with their components; number the others 1, 2, ...
+            keep = ~(np.asarray(table['eccentricity']) > self.max_eccentricity)
+            new_id = np.zeros(len(table) + 1, int)
+            new_id[np.asarray(table['source_id'])[keep]] = np.arange(1, keep.sum() + 1)
+            table = table[keep]
+            table['id'] = table['source_id'] = np.arange(1, len(table) + 1)
+            components = components[new_id[np.asarray(components['source_id'])] > 0]
+            components['source_id'] = new_id[np.asarray(components['source_id'])]
+            components['component_id'] = np.arange(1, len(components) + 1)
+            source_of_row = new_id[source_of_row]
         table.meta.update(provenance_meta(mosaic, extractor=self))
         table.meta.update(run.thresholds.as_meta(), threshold=self.threshold,
                           global_rms=run.noise.global_rms.to_string(),
