@@ -27,18 +27,24 @@ WINDOW_KEYS = ('label', 'peak_x', 'peak_y', 'x', 'y', 'peak', 'flux', 'sigma_maj
                'sigma_minor', 'theta', 'residual_rms', 'chi2', 'flag', 'npix', 'island_rms',
                'island_npix')
 
-def island_peaks(values, islands):
-    """Labels present, and the row and column of the brightest pixel of each."""
+def island_peaks(image, islands, *, pixels=None, values=None):
+    """Labels present, and the row and column of the brightest pixel of each.
+
+    ``pixels`` (flat indices of the island pixels) and ``values`` (the image
+    there) may be given if already known.
+    """
     flat = islands.ravel()
-    pixels = np.flatnonzero(flat)
+    pixels = np.flatnonzero(flat) if pixels is None else pixels
     labels = flat[pixels]
-    order = np.lexsort((values.ravel()[pixels], labels))
+    values = image.ravel()[pixels] if values is None else values
+    order = np.lexsort((values, labels))
     last = order[np.append(np.flatnonzero(np.diff(labels[order])), order.size - 1)]
     py, px = np.divmod(pixels[last], islands.shape[1])
     return labels[last], py, px
 
 
-def pixel_owners(islands, island, x, y, peak, sigma_major, sigma_minor, theta):
+def pixel_owners(islands, island, x, y, peak, sigma_major, sigma_minor, theta, *,
+                 pixels=None):
     """Which component is brightest at each island pixel.
 
     Parameters
@@ -47,6 +53,8 @@ def pixel_owners(islands, island, x, y, peak, sigma_major, sigma_minor, theta):
         Island label image.
     island, x, y, peak, sigma_major, sigma_minor, theta : `~numpy.ndarray`
         The components (island label, pixel centre, peak, sigmas, angle).
+    pixels : `~numpy.ndarray` of int, optional
+        Flat indices of the island pixels, if already known.
 
     Returns
     -------
@@ -57,7 +65,7 @@ def pixel_owners(islands, island, x, y, peak, sigma_major, sigma_minor, theta):
         components of that pixel's island (-1 where the island has none).
     """
     flat = islands.ravel()
-    pixels = np.flatnonzero(flat)
+    pixels = np.flatnonzero(flat) if pixels is None else pixels
     owner = np.full(pixels.size, -1, np.int64)
     if pixels.size == 0 or np.size(island) == 0:
         return pixels, owner
@@ -107,23 +115,44 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
     in pixels) replaces the fits by `beam_limited` moments of the leaves
     (see `_undersampled_components`).
     """
-    from scipy import ndimage
-    labels, peak_y, peak_x = island_peaks(flux, islands)
+    flat = islands.ravel()
+    pixels = np.flatnonzero(flat)
+    lab = flat[pixels]
+    size = int(lab.max(initial=0)) + 1
+    value = flux.ravel()[pixels]
+    if np.ndim(rms) == 0:
+        noise = np.full(pixels.size, float(rms))
+    else:
+        noise = rms.ravel()[pixels] if rms.flags.c_contiguous else rms[np.divmod(pixels,
+                                                                                 flux.shape[1])]
+    labels, peak_y, peak_x = island_peaks(flux, islands, pixels=pixels, values=value)
     if beam is None:
         with np.errstate(invalid='ignore', divide='ignore'):
-            snr = flux / rms
-        peak_snr = np.zeros(int(islands.max()) + 1)
-        peak_snr[labels] = ndimage.maximum(np.nan_to_num(snr, nan=-np.inf), islands, labels)
+            snr = value / noise
+        peak_snr = np.full(size, -np.inf)
+        np.maximum.at(peak_snr, lab, np.where(np.isfinite(snr), snr, -np.inf))
         faint = peak_snr < FAINT_ISLAND_SNR
         faint[0] = False
-        bright_leaves = np.where(faint[islands], 0, leaves)
-        faint_leaves = np.where(faint[islands], leaves, 0)
-        faint_islands = np.where(faint[islands] & (snr >= FAINT_PIXEL_SNR), islands, 0)
-        fits = [fit_islands(flux, rms, islands, bright_leaves, beam_sigma, n_jobs=n_jobs)]
-        if faint_islands.any():
+        on_faint = faint[lab]
+        bright_leaves = leaves
+        fits = []
+        if on_faint.any():
+            faint_pixels = pixels[on_faint]
+            bright_leaves = leaves.copy()
+            bright_leaves.ravel()[faint_pixels] = 0
+            faint_leaves = np.zeros_like(leaves)
+            faint_leaves.ravel()[faint_pixels] = leaves.ravel()[faint_pixels]
+            faint_islands = np.zeros_like(islands)
+            above = on_faint & (snr >= FAINT_PIXEL_SNR)
+            faint_islands.ravel()[pixels[above]] = lab[above]
             fits.append(fit_islands(flux, rms, faint_islands, faint_leaves, beam_sigma,
                                     n_jobs=n_jobs, margin=0))
-        meta = dict(fits[0].meta, faint_island_snr=FAINT_ISLAND_SNR,
+            del faint_leaves, faint_islands
+        if not on_faint.all():
+            fits.insert(0, fit_islands(flux, rms, islands, bright_leaves, beam_sigma,
+                                       n_jobs=n_jobs))
+        del bright_leaves
+        meta = dict(fits[0].meta, margin=2, faint_island_snr=FAINT_ISLAND_SNR,
                     faint_pixel_snr=FAINT_PIXEL_SNR, faint_margin=0)
         result = {key: np.concatenate([np.asarray(f[key], float) for f in fits]) for key in
                   ('x', 'y', 'peak', 'flux', 'sigma_major', 'sigma_minor', 'theta',
@@ -135,15 +164,9 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
     else:
         result = _undersampled_components(flux, rms, islands, leaves, beam)
         meta = {'undersampled': True, 'taper': 0.0}
-    flat = islands.ravel()
-    pixels = np.flatnonzero(flat)
-    size = int(flat.max()) + 1 if flat.size else 1
-    noise = np.broadcast_to(np.asarray(rms, float), flux.shape).ravel()[pixels] \
-        if np.ndim(rms) == 0 or rms.flags.c_contiguous else rms[np.divmod(pixels, flux.shape[1])]
     finite = np.isfinite(noise)
-    npix_island = np.bincount(flat[pixels][finite], minlength=size)
-    rms_island = np.bincount(flat[pixels][finite], noise[finite], size) / np.maximum(npix_island,
-                                                                                     1)
+    npix_island = np.bincount(lab[finite], minlength=size)
+    rms_island = np.bincount(lab[finite], noise[finite], size) / np.maximum(npix_island, 1)
     where = np.zeros(size, np.int64)
     where[labels] = np.arange(labels.size)
     isl = result['label']
@@ -151,7 +174,8 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
     result['island_rms'] = rms_island[isl]
     result['island_npix'] = npix_island[isl]
     _, owner = pixel_owners(islands, isl, result['x'], result['y'], result['peak'],
-                            result['sigma_major'], result['sigma_minor'], result['theta'])
+                            result['sigma_major'], result['sigma_minor'], result['theta'],
+                            pixels=pixels)
     result['npix'] = np.bincount(owner[owner >= 0], minlength=isl.size)
     return result, meta
 
