@@ -125,9 +125,9 @@ def quality(size, seeds, with_pybdsf):
     for col in table.colnames[2:]:
         table[col].info.format = '.3f' if col != 'time per mosaic (s)' else '.2f'
     if 'PyBDSF (LoTSS settings)' in times:
+        ratio = times['PyBDSF (LoTSS settings)'] / times['lotss_tools default']
         table.meta['speed'] = (f'PyBDSF time / lotss_tools default time (Gaussian fits, '
-                               f'sources, cleaning; same images, same process): '
-                               f'{times["PyBDSF (LoTSS settings)"] / times["lotss_tools default"]:.1f}x')
+                               f'sources, cleaning; same images, same process): {ratio:.1f}x')
     return table
 
 

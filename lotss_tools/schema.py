@@ -505,8 +505,10 @@ def to_lotss_dr2(catalog, *, mosaic_id=None):
     ...                'total_flux': [1.5] * u.mJy, 'island_rms': [0.07] * u.mJy / u.beam,
     ...                's_code': ['S']})
     >>> dr2 = to_lotss_dr2(ours, mosaic_id='P218+55')
-    >>> dr2.colnames[:6], str(dr2['Source_Name'][0]), str(dr2['Isl_rms'].unit)
-    (['Source_Name', 'RA', 'E_RA', 'DEC', 'E_DEC', 'Total_flux'], 'ILTJ143450.40+550112.0', 'mJy / beam')
+    >>> dr2.colnames[:6]
+    ['Source_Name', 'RA', 'E_RA', 'DEC', 'E_DEC', 'Total_flux']
+    >>> str(dr2['Source_Name'][0]), str(dr2['Isl_rms'].unit)
+    ('ILTJ143450.40+550112.0', 'mJy / beam')
     >>> back = normalise_columns(dr2)
     >>> back['total_flux'][0], str(back['mosaic_id'][0])
     (<Quantity 1.5 mJy>, 'P218+55')

@@ -78,7 +78,8 @@ def test_quality_against_truth(simulated, level):
     recall = np.isin(bright, found[near < 6 * u.arcsec]).mean()
     assert recall >= 0.95
     strong = matched & (real['snr'][index] >= 10)
-    ratio = np.median((catalog['total_flux'][strong] / real['total_flux'][index[strong]]).decompose())
+    ratio = np.median((catalog['total_flux'][strong]
+                       / real['total_flux'][index[strong]]).decompose())
     assert 0.9 < ratio < 1.1
     # Sizes are FWHM convolved with the beam, like the survey's: point sources ~ 6 arcsec.
     point = strong & ~real['resolved'][index]

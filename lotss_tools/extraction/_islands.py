@@ -16,7 +16,7 @@ from astropy.table import QTable
 from ..schema import CATALOG_COLUMNS, COMPONENT_COLUMNS, SOURCE_COLUMNS, describe_columns
 from .components import component_table, make_sources
 from .gaussian import FitFlag, IslandFit, _ranges, _shape_to_precision, fit_islands
-from .measure import SIGMA_TO_FWHM, beam_limited, measure_structures
+from .measure import beam_limited, measure_structures
 
 __all__ = []
 
