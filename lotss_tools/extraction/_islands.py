@@ -115,8 +115,8 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
     are fitted as PyBDSF fits its islands: on their pixels above
     `FAINT_PIXEL_SNR` times the rms, without margin (fitted whole when these
     are too few for a fit). At S/N 5-10 this makes
-    positions 13% and sizes 12% more precise (simulated 2048^2 skies: 0.43"
-    and 0.142, PyBDSF's 0.43" and 0.143), for a flux bias of 1.10 instead of
+    positions 13% and sizes 10% more precise (simulated 2048^2 skies: 0.43"
+    and 0.145, PyBDSF's 0.43" and 0.143), for a flux bias of 1.10 instead of
     1.07 (PyBDSF 1.11); brighter islands keep the margin, which calibrates
     their size errors.
 
