@@ -4,6 +4,11 @@ Every table says which sky it was measured on:
 
 * ``simulated`` -- the package's simulated mosaics (`~lotss_tools.simulate.simulate_mosaic`,
   random LoTSS-like population, beam-correlated noise, artifacts), compared with their truth;
+* ``interferometer`` -- independently made skies
+  (`~lotss_tools.validation.simulate_interferometer_sky`: LOFAR uv coverage, dirty-beam noise,
+  calibration-error artifacts, FR I/II groups), held-out seeds never used to tune the
+  extractor, compared with the truth of their single-component sources; their FR I/II
+  groups test the grouping;
 * ``grid`` -- isolated point and resolved Gaussians on a grid, rendered by ``simulate_mosaic``
   into beam-correlated noise (to measure the pull widths of the uncertainties);
 * ``doubles`` -- injected FR II doubles (with and without a core) and unrelated point pairs
@@ -11,10 +16,10 @@ Every table says which sky it was measured on:
 * ``real`` -- the real LoTSS DR1 cutout of P218+55 (`lotss_tools.datasets`), compared with
   its DR1 (PyBDSF) catalogue rows.
 
-Methods: the Gaussian fits of this package (`~lotss_tools.extraction.fit_islands` on the
-islands of the compiled dendrogram of the S/N image, as `~lotss_tools.DendroExtractor`
-builds them), the moment measurement of `~lotss_tools.DendroExtractor`, PyBDSF with the
-LoTSS (DDF-pipeline) settings and Aegean with BANE.
+Methods: `~lotss_tools.DendroExtractor` with its default Gaussian measurement (components
+for per-component accuracy, sources for the real cutout and the grouping) and with
+``measurement='moments'``, PyBDSF with the LoTSS (DDF-pipeline) settings and Aegean with
+BANE, run in this script on the same images.
 
 Usage::
 
@@ -48,11 +53,9 @@ from _docs_output import record_output  # noqa: E402
 
 from lotss_tools import DendroExtractor, Mosaic  # noqa: E402
 from lotss_tools.datasets import get_path  # noqa: E402
-from lotss_tools.extraction import (compute_dendrogram, component_table, fit_islands,  # noqa: E402
-                                    make_sources)
-from lotss_tools.matching import match_one_to_one  # noqa: E402
-from lotss_tools.noise import research_min_npix  # noqa: E402
+from lotss_tools.crossmatch import match_one_to_one  # noqa: E402
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
+from lotss_tools.validation import simulate_interferometer_sky  # noqa: E402
 from tests.injection import double_source, grid_sky, grouping_outcome, point_pair  # noqa: E402
 
 SNR_BINS = ((5, 10), (10, 30), (30, np.inf))
@@ -72,20 +75,19 @@ PYBDSF_LOTSS = dict(thresh_isl=4.0, thresh_pix=5.0, rms_box=(150, 15), rms_map=T
 # --------------------------------------------------------------------------- methods
 
 def gaussian_pipeline(mosaic, *, method='exact', timings=None):
-    """Islands of the S/N image as DendroExtractor makes them, then Gaussian fits."""
+    """`~lotss_tools.DendroExtractor` with its defaults: (components, sources).
+
+    ``method='pybdsf'`` replaces the component errors by Condon's formulas as PyBDSF
+    computes them (for the pull comparison). ``timings`` receives the seconds spent on
+    the noise maps and on the rest (dendrogram, fits, tables).
+    """
+    extractor = DendroExtractor()
     start = time.perf_counter()
-    bkg = mosaic.background(box_size=25)
-    flux = np.where(mosaic.footprint, mosaic.data - bkg.background, np.nan)
-    rms = bkg.background_rms
-    with np.errstate(invalid='ignore', divide='ignore'):
-        snr = (flux / rms).astype(np.float32)
-    tree = compute_dendrogram(snr, 2.5, 2.5, research_min_npix(mosaic.beam, mosaic.pixel_scale))
-    islands, leaves = tree.trunk_labels(), tree.leaf_labels()
-    detected = time.perf_counter()
-    sigma = np.array(mosaic.beam_fwhm_pixels) / np.sqrt(8 * np.log(2))
-    fit = fit_islands(flux, rms, islands, leaves, sigma)
-    fitted = time.perf_counter()
-    components = component_table(fit, mosaic.wcs, mosaic.beam, rms)
+    noise = extractor.noise_model(mosaic)
+    measured = time.perf_counter()
+    extraction = extractor.run(mosaic, noise=noise)
+    done = time.perf_counter()
+    components, sources = extraction.components, extraction.catalog
     if method != 'exact':
         from lotss_tools.extraction import condon_errors
         errors = condon_errors(components['peak_flux'], components['total_flux'],
@@ -94,16 +96,14 @@ def gaussian_pipeline(mosaic, *, method='exact', timings=None):
                                method=method)
         for name in errors.colnames:
             components[name] = errors[name]
-    components, sources = make_sources(components, mosaic.beam)
-    done = time.perf_counter()
     if timings is not None:
-        timings.update(detection=detected - start, fit=fitted - detected,
-                       tables=done - fitted, islands=int(islands.max()), components=len(fit))
+        timings.update(noise=measured - start, extract=done - measured,
+                       sources=len(sources), components=len(components))
     return components, sources
 
 
 def moments_pipeline(mosaic):
-    return DendroExtractor().extract(mosaic)
+    return DendroExtractor(measurement='moments').extract(mosaic)
 
 
 def _arcsec(column):
@@ -249,35 +249,49 @@ def format_table(table):
 
 # --------------------------------------------------------------------------- sections
 
-def simulated_accuracy(size, seeds, methods):
+def _simulated_sky(size, seed):
+    mosaic, truth = simulate_mosaic((size, size), seed=seed)
+    return mosaic, truth[truth['in_footprint'] & ~truth['artifact']]
+
+
+def _interferometer_sky(size, seed):
+    """The interferometer-made sky and the truth of its single-component sources."""
+    mosaic, truth = simulate_interferometer_sky((size, size), seed=seed)
+    single = np.isin(truth['kind'], ['point', 'extended']) & truth['in_footprint']
+    return mosaic, truth[single]
+
+
+SKIES = {'simulated': _simulated_sky, 'interferometer': _interferometer_sky}
+
+
+def simulated_accuracy(size, seeds, methods, sky='simulated'):
     """Per SNR bin, every method against the truth of the simulated mosaics; and timings."""
-    rows, times = [], {name: 0.0 for name in ['lotss_tools Gaussian fits', *methods]}
-    fit_time = {'fit': 0.0, 'tables': 0.0, 'detection': 0.0, 'islands': 0, 'components': 0}
-    names = ['lotss_tools Gaussian fits', 'lotss_tools moments', *methods]
+    rows, times = [], {name: 0.0 for name in ['lotss_tools (Gaussian, default)', *methods]}
+    steps = {'noise': 0.0, 'extract': 0.0, 'sources': 0, 'components': 0}
+    names = ['lotss_tools (Gaussian, default)', 'lotss_tools (moments)', *methods]
     collected = {name: [] for name in names}
     for seed in seeds:
-        mosaic, truth = simulate_mosaic((size, size), seed=seed)
-        real = truth[truth['in_footprint'] & ~truth['artifact']]
+        mosaic, real = SKIES[sky](size, seed)
         timings = {}
         start = time.perf_counter()
         components, _ = gaussian_pipeline(mosaic, timings=timings)
-        times['lotss_tools Gaussian fits'] += time.perf_counter() - start
-        for key in fit_time:
-            fit_time[key] += timings[key]
-        collected['lotss_tools Gaussian fits'].append(matched(components, real))
-        collected['lotss_tools moments'].append(matched(moments_pipeline(mosaic), real))
+        times['lotss_tools (Gaussian, default)'] += time.perf_counter() - start
+        for key in steps:
+            steps[key] += timings[key]
+        collected['lotss_tools (Gaussian, default)'].append(matched(components, real))
+        collected['lotss_tools (moments)'].append(matched(moments_pipeline(mosaic), real))
         for name, method in methods.items():
             start = time.perf_counter()
             catalog = method(mosaic)
             times[name] += time.perf_counter() - start
             collected[name].append(matched(catalog, real))
-    sky = f'simulated {size}^2 x{len(seeds)}'
+    label = f'{sky} {size}^2 seeds {",".join(map(str, seeds))}'
     for name, pairs in collected.items():
         c = vstack([p[0] for p in pairs], metadata_conflicts='silent')
         t = vstack([p[1] for p in pairs], metadata_conflicts='silent')
-        rows += accuracy_rows(name, c, t, sky)
+        rows += accuracy_rows(name, c, t, label)
     table = format_table(QTable(rows=rows, names=ACCURACY_NAMES))
-    return table, times, fit_time
+    return table, times, steps
 
 
 def grid_calibration(methods, n_side=20, size=1000, seeds=(41, 42)):
@@ -324,8 +338,8 @@ def real_cutout(methods):
     dr1 = dr1[(x > -0.5) & (x < nx - 0.5) & (y > -0.5) & (y < ny - 0.5)]
     reference = QTable({'ra': u.Quantity(dr1['RA'], u.deg), 'dec': u.Quantity(dr1['DEC'], u.deg),
                         'total_flux': u.Quantity(dr1['Total_flux'], u.mJy)})
-    catalogs = {'lotss_tools Gaussian fits (sources)': gaussian_pipeline(mosaic)[1],
-                'lotss_tools moments': moments_pipeline(mosaic)}
+    catalogs = {'lotss_tools (Gaussian, sources)': gaussian_pipeline(mosaic)[1],
+                'lotss_tools (moments)': moments_pipeline(mosaic)}
     for name, method in methods.items():
         catalogs[name] = (pybdsf_pipeline(mosaic, 'srl') if method is pybdsf_pipeline
                           else method(mosaic))
@@ -384,30 +398,70 @@ def false_associations(size, seeds):
     return QTable(rows=rows, names=('sky', 'sources', 'multi-island (false)', 'M', 'C'))
 
 
-def speed_table(size, seeds, times, fit_time):
+def speed_table(size, seeds, times, steps):
     n = len(seeds)
-    rows = [(f'simulated {size}^2', 'lotss_tools: Gaussian fits (fit_islands)',
-             fit_time['fit'] / n, fit_time['islands'] / n),
-            (f'simulated {size}^2', 'lotss_tools: component + source tables',
-             fit_time['tables'] / n, fit_time['islands'] / n),
-            (f'simulated {size}^2', 'lotss_tools: background + S/N dendrogram',
-             fit_time['detection'] / n, fit_time['islands'] / n)]
+    sky = f'simulated {size}^2'
+    rows = [(sky, 'lotss_tools: noise maps (background, rms)', steps['noise'] / n),
+            (sky, 'lotss_tools: dendrogram + Gaussian fits + tables', steps['extract'] / n)]
     for name, total in times.items():
-        rows.append((f'simulated {size}^2', f'{name}: whole run', total / n, np.nan))
-    table = QTable(rows=rows, names=('sky', 'step', 'time (s)', 'islands'))
+        rows.append((sky, f'{name}: whole run', total / n))
+    table = QTable(rows=rows, names=('sky', 'step', 'time (s)'))
     table['time (s)'].info.format = '.2f'
-    table['islands'].info.format = '.0f'
     return table
 
 
-def big_fit(size):
+def interferometer_groups(size, seeds, min_snr=10):
+    """FR I/II groups of the interferometer sky: one source with >= 90% of the group flux?"""
+    rows = []
+    for seed in seeds:
+        mosaic, truth = simulate_interferometer_sky((size, size), seed=seed)
+        components, sources = gaussian_pipeline(mosaic)
+        cx, cy = np.asarray(components['x']), np.asarray(components['y'])
+        flux = dict(zip(sources['source_id'], sources['total_flux'].to_value(u.mJy)))
+        pixel = mosaic.pixel_scale.to_value(u.arcsec / u.pix)
+        beam = mosaic.beam.major.to_value(u.arcsec)
+        for group in np.unique(truth['group']):
+            parts = truth[truth['group'] == group]
+            if len(parts) < 2 or not np.all(parts['in_footprint']) or \
+                    parts['snr'].max() < min_snr:
+                continue
+            ids = set()
+            for row in parts:
+                d = np.hypot(cx - row['x'], cy - row['y']) * pixel
+                reach = max(beam, 0.6 * row['dc_major_fwhm'].to_value(u.arcsec))
+                ids |= set(components['source_id'][d < reach])
+            total = parts['group_flux'][0].to_value(u.mJy)
+            best = max((flux[i] for i in ids), default=0.0)
+            kind = 'FR II' if np.any(parts['kind'] == 'fr2_lobe') else 'FR I'
+            extent = np.ptp(parts['x']) ** 2 + np.ptp(parts['y']) ** 2
+            rows.append((kind, len(ids), best / total, np.sqrt(extent) * pixel))
+    if not rows:
+        return QTable(names=('sky', 'groups', 'n', 'one source', '>=90% flux in one source'))
+    kinds, n_sources, fraction, extent = (np.array(v) for v in zip(*rows))
+    out = []
+    for label, sel in (('FR I + FR II', np.ones(kinds.size, bool)), ('FR I', kinds == 'FR I'),
+                       ('FR II', kinds == 'FR II')):
+        out.append((f'interferometer {size}^2 seeds {",".join(map(str, seeds))}', label,
+                    int(sel.sum()), np.mean(n_sources[sel] == 1) if sel.any() else np.nan,
+                    np.mean(fraction[sel] >= 0.9) if sel.any() else np.nan,
+                    np.median(extent[sel]) if sel.any() else np.nan))
+    table = QTable(rows=out, names=('sky', 'groups', 'n', 'one source',
+                                    '>=90% flux in one source', 'median extent (")'))
+    for name in table.colnames[3:]:
+        table[name].info.format = '.3f'
+    return table
+
+
+def big_run(size):
     mosaic, _ = simulate_mosaic((size, size), seed=3)
     timings = {}
+    start = time.perf_counter()
     gaussian_pipeline(mosaic, timings=timings)
-    table = QTable(rows=[(f'simulated {size}^2', timings['islands'], timings['components'],
-                          timings['fit'], timings['tables'], timings['detection'])],
-                   names=('sky', 'islands', 'components', 'fit (s)', 'tables (s)',
-                          'background + dendrogram (s)'))
+    total = time.perf_counter() - start
+    table = QTable(rows=[(f'simulated {size}^2', timings['sources'], timings['components'],
+                          timings['noise'], timings['extract'], total)],
+                   names=('sky', 'sources', 'components', 'noise maps (s)',
+                          'dendrogram + fits + tables (s)', 'whole extraction (s)'))
     for name in table.colnames[3:]:
         table[name].info.format = '.2f'
     return table
@@ -418,8 +472,10 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='1024 pixels, one seed, no 8192 run')
     parser.add_argument('--size', type=int, default=2048)
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2])
+    parser.add_argument('--interferometer-seeds', type=int, nargs='+', default=[301, 302],
+                        help='held-out seeds of the interferometer-made sky')
     parser.add_argument('--big', type=int, default=8192,
-                        help='size of the fitting-speed run (0: skip)')
+                        help='size of the whole-extraction speed run (0: skip)')
     parser.add_argument('--doubles', type=int, default=100,
                         help='doubles (and pairs) per SNR range')
     parser.add_argument('--no-peers', action='store_true', help='leave out PyBDSF and Aegean')
@@ -428,8 +484,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         size, seeds, big = 1024, args.seeds[:1], 0
+        iseeds = args.interferometer_seeds[:1]
     else:
         size, seeds, big = args.size, args.seeds, args.big
+        iseeds = args.interferometer_seeds
     warnings.filterwarnings('ignore')
     methods = peers(not args.no_peers)
     # Compile the fitter once (on an image with a source) so that no timing includes it.
@@ -439,10 +497,13 @@ def main(argv=None):
     with record_output('measurement', args.write_docs):
         print(f'machine: {os.cpu_count()} cores (shared: timings are noisy; compare ratios '
               f'measured in this run), Python {sys.version.split()[0]}')
-        print('\n== accuracy against the simulated truth, per true SNR (components; '
-              'pulls = robust std of (measured - true) / error) ==')
-        table, times, fit_time = simulated_accuracy(size, seeds, methods)
+        print('\n== accuracy against the truth, per true SNR (components; pulls = robust std '
+              'of (measured - true) / error) ==')
+        table, times, steps = simulated_accuracy(size, seeds, methods)
         table.pprint_all()
+        print('\n== the same on the interferometer-made sky (held-out seeds; truth: its '
+              'single-component sources) ==')
+        simulated_accuracy(size, iseeds, methods, sky='interferometer')[0].pprint_all()
         print('\n== pull widths on isolated Gaussians in beam-correlated noise (SNR >= 10) ==')
         grid_calibration(methods).pprint_all()
         print('\n== the real LoTSS DR1 cutout of P218+55: sources matched to its DR1 rows '
@@ -450,19 +511,21 @@ def main(argv=None):
         real_cutout(methods).pprint_all()
         print('\n== grouping: injected FR II doubles and unrelated point pairs (15-90" apart) ==')
         doubles(args.doubles).pprint_all()
+        print('\n== grouping: the FR I/II groups of the interferometer-made sky (brightest '
+              'component SNR >= 10) ==')
+        interferometer_groups(size, iseeds).pprint_all()
         print('\n== associations across islands on the simulated sky (it holds no doubles: '
               'all are false) ==')
         false_associations(size, seeds).pprint_all()
         print('\n== speed (per mosaic; same images, same process) ==')
-        speed = speed_table(size, seeds, times, fit_time)
-        speed.pprint_all()
-        fit = fit_time['fit'] / len(seeds)
+        speed_table(size, seeds, times, steps).pprint_all()
+        ours = times['lotss_tools (Gaussian, default)'] / len(seeds)
         for name in methods:
-            print(f'{name} whole run / lotss_tools fitting: '
-                  f'{times[name] / len(seeds) / fit:.0f}x')
+            print(f'{name} whole run / lotss_tools whole extraction (noise maps, dendrogram, '
+                  f'fits, sources): {times[name] / len(seeds) / ours:.1f}x')
         if big:
-            print(f'\n== Gaussian fits of a full {big}x{big} simulated mosaic ==')
-            big_fit(big).pprint_all()
+            print(f'\n== whole extraction of a full {big}x{big} simulated mosaic ==')
+            big_run(big).pprint_all()
 
 
 if __name__ == '__main__':

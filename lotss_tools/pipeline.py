@@ -34,7 +34,8 @@ class PipelineResult:
         The extractor's result: every detection (`catalog`), the noise model
         and the thresholds used.
     kept, rejected : `~astropy.table.QTable`
-        The cleaner's split of the detections.
+        The cleaner's split of the detections: sources, or their components
+        with ``level='components'``.
     match : `~lotss_tools.crossmatch.MatchResult` or None
         The kept sources matched against the reference (recall counted over
         the reference rows inside the mosaic footprint), when one was given.
@@ -82,6 +83,14 @@ class Pipeline(ParamsMixin):
     matcher : `~lotss_tools.CrossMatcher`, optional
         Default ``CrossMatcher()`` (one-to-one within
         `~lotss_tools.radii.MATCH_RADIUS`); used when `run` gets a reference.
+    level : {'sources', 'components'}
+        What is cleaned and matched: the sources (default; the catalogue of
+        the extractor), or the Gaussian components of the extraction
+        (``components`` of the `~lotss_tools.extraction.Extraction`). Cleaning always
+        judges sources: at the component level a component is kept or
+        rejected with its source (its ``reason`` and ``rejected_by``), so
+        the components of one source never reject each other as
+        duplicates; the kept components are then matched.
 
     Examples
     --------
@@ -95,7 +104,10 @@ class Pipeline(ParamsMixin):
     True
     """
 
-    def __init__(self, extractor=None, cleaner=None, matcher=None):
+    def __init__(self, extractor=None, cleaner=None, matcher=None, *, level='sources'):
+        if level not in _LEVELS:
+            raise ValueError(f'level must be one of {_LEVELS}, not {level!r}.')
+        self.level = level
         self.extractor = DendroExtractor() if extractor is None else extractor
         self.cleaner = CatalogCleaner() if cleaner is None else cleaner
         self.matcher = CrossMatcher() if matcher is None else matcher
@@ -132,6 +144,8 @@ class Pipeline(ParamsMixin):
         timings['extract'] = time.perf_counter() - start
         start = time.perf_counter()
         kept, rejected = self.cleaner.clean(extraction.catalog)
+        if self.level == 'components':
+            kept, rejected = _components_of(extraction, kept, rejected)
         timings['clean'] = time.perf_counter() - start
         match = None
         if reference is not None:
@@ -140,6 +154,28 @@ class Pipeline(ParamsMixin):
                                        min_snr=min_snr)
             timings['match'] = time.perf_counter() - start
         return PipelineResult(extraction, kept, rejected, match, timings)
+
+
+_LEVELS = ('sources', 'components')
+
+
+def _components_of(extraction, kept, rejected):
+    """The components of the kept and of the rejected sources (with their reasons)."""
+    components = getattr(extraction, 'components', None)
+    if components is None:
+        raise ValueError("level='components' needs an extraction with components "
+                         "(DendroExtractor(measurement='gaussian')); this one has none.")
+    source = np.asarray(components['source_id'])
+    out = np.isin(source, np.asarray(rejected['id']))
+    kept_components, rejected_components = components[~out], components[out]
+    row = np.searchsorted(np.asarray(rejected['id']), source[out],
+                          sorter=np.argsort(rejected['id']))
+    row = np.argsort(rejected['id'])[row] if len(rejected) else row
+    for name in ('reason', 'rejected_by'):
+        rejected_components[name] = rejected[name][row]
+        rejected_components[name].info.description = rejected[name].info.description
+    kept_components.meta, rejected_components.meta = dict(kept.meta), dict(rejected.meta)
+    return kept_components, rejected_components
 
 
 @dataclass(frozen=True)

@@ -41,57 +41,112 @@ from astropy.table import QTable
 
 from .exceptions import MissingColumnError
 
-__all__ = ['CATALOG_COLUMNS', 'REFERENCE_COLUMNS', 'COLUMN_UNITS', 'SURVEY_COLUMN_NAMES',
+__all__ = ['CATALOG_COLUMNS', 'MOMENT_COLUMNS', 'SOURCE_COLUMNS', 'COMPONENT_COLUMNS',
+           'REFERENCE_COLUMNS', 'LOTSS_DR2_COLUMNS', 'to_lotss_dr2', 'COLUMN_UNITS',
+           'SURVEY_COLUMN_NAMES',
            'describe_columns', 'find_column', 'has_columns', 'read_column', 'read_text',
            'catalog_coordinates', 'as_icrs', 'normalise_columns']
 
 _MJY_BEAM = u.mJy / u.beam
 
-#: name -> (unit or None, description) of the columns of a source catalogue
-#: made by `~lotss_tools.DendroExtractor`.
+#: name -> (unit or None, description) of the columns of the catalogues made by
+#: `~lotss_tools.DendroExtractor`: the moment catalogue (`MOMENT_COLUMNS`), and
+#: the source and component tables of Gaussian fits (`SOURCE_COLUMNS`,
+#: `COMPONENT_COLUMNS`).
 CATALOG_COLUMNS = {
     'id': (None, 'source identifier, unique in the catalogue'),
-    'ra': (u.deg, 'right ascension (ICRS) of the flux-weighted centroid'),
-    'dec': (u.deg, 'declination (ICRS) of the flux-weighted centroid'),
-    'sky_centroid': (None, 'flux-weighted centroid as a SkyCoord, always ICRS (converted from '
-                           'the frame of the mosaic WCS)'),
-    'x': (None, 'centroid x, 0-based pixel of the whole mosaic (data[y, x])'),
-    'y': (None, 'centroid y, 0-based pixel of the whole mosaic (data[y, x])'),
-    'total_flux': (u.mJy, 'integrated flux density (pixel sum divided by the beam area, '
-                          'corrected for the part of a Gaussian below the structure boundary)'),
-    'peak_flux': (_MJY_BEAM, 'brightest pixel of the source, background subtracted'),
-    'major_fwhm': (u.arcsec, 'major-axis FWHM (2.3548 x second-moment sigma), convolved with '
-                             'the beam like the survey Maj'),
-    'minor_fwhm': (u.arcsec, 'minor-axis FWHM (2.3548 x second-moment sigma), convolved with '
-                             'the beam like the survey Min'),
+    'source_id': (None, 'source number, 1, 2, ... by decreasing peak brightness; in the '
+                        'component table, the source the component belongs to'),
+    'component_id': (None, 'component number, 1, 2, ... (grouped by source, brightest first)'),
+    'island_id': (None, 'island (dendrogram trunk) of the component, or of the brightest '
+                        'component of a source'),
+    'ra': (u.deg, 'right ascension (ICRS): flux-weighted centroid of the pixels (moments) or '
+                  'of the Gaussian components (sources); Gaussian centre (components)'),
+    'dec': (u.deg, 'declination (ICRS): flux-weighted centroid of the pixels (moments) or '
+                   'of the Gaussian components (sources); Gaussian centre (components)'),
+    'sky_centroid': (None, 'ra and dec as a SkyCoord, always ICRS (converted from the frame of '
+                           'the mosaic WCS)'),
+    'x': (None, 'position x (as ra, dec), 0-based pixel of the whole mosaic (data[y, x])'),
+    'y': (None, 'position y (as ra, dec), 0-based pixel of the whole mosaic (data[y, x])'),
+    'ra_err': (u.arcsec, '1-sigma error of ra, arcsec on the sky (Gaussian fits: least-squares '
+                         'covariance in beam-correlated noise, Condon 1997)'),
+    'dec_err': (u.arcsec, '1-sigma error of dec'),
+    'total_flux': (u.mJy, 'integrated flux density: integral of the fitted Gaussians (summed '
+                          'over the components of a source), or the pixel sum divided by the '
+                          'beam area, corrected for the part of a Gaussian below the structure '
+                          'boundary (moments)'),
+    'total_flux_err': (u.mJy, '1-sigma error of total_flux (components: fit error, plus the '
+                              'flux-scale error if requested; sources: quadratic sum)'),
+    'peak_flux': (_MJY_BEAM, 'peak brightness: of the fitted Gaussians (their sum for a '
+                             'source), or the brightest pixel, background subtracted (moments)'),
+    'peak_flux_err': (_MJY_BEAM, '1-sigma error of peak_flux'),
+    'major_fwhm': (u.arcsec, 'major-axis FWHM convolved with the beam like the survey Maj: '
+                             'fitted (components), from the second moments of the components '
+                             '(sources), or 2.3548 x the second-moment sigma of the pixels '
+                             '(moments)'),
+    'major_fwhm_err': (u.arcsec, '1-sigma error of major_fwhm'),
+    'minor_fwhm': (u.arcsec, 'minor-axis FWHM convolved with the beam like the survey Min '
+                             '(measured as major_fwhm)'),
+    'minor_fwhm_err': (u.arcsec, '1-sigma error of minor_fwhm'),
     'pa': (u.deg, 'position angle of the major axis, east of north, in [0, 180)'),
-    'eccentricity': (None, 'sqrt(1 - minor**2 / major**2) of the moment ellipse'),
-    'local_rms': (_MJY_BEAM, 'noise at the source peak pixel, from the extractor noise map '
-                             '(photutils Background2D rms; the global rms for global '
-                             'thresholds)'),
+    'pa_err': (u.deg, '1-sigma error of pa (at most 180)'),
+    'dc_major_fwhm': (u.arcsec, 'major-axis FWHM deconvolved from the beam (0: not '
+                                'deconvolvable, as the survey DC_Maj)'),
+    'dc_minor_fwhm': (u.arcsec, 'minor-axis FWHM deconvolved from the beam (0: not '
+                                'deconvolvable)'),
+    'dc_pa': (u.deg, 'position angle of the deconvolved major axis, east of north'),
+    'deconvolved': (None, 'True if the beam could be deconvolved from the size'),
+    'resolved': (None, 'resolved by the LoTSS DR2 envelope of ln(total_flux / peak_flux) '
+                       'against snr (Shimwell et al. 2022, Sect. 3.1)'),
+    'eccentricity': (None, 'sqrt(1 - minor**2 / major**2) of the measured ellipse'),
+    'local_rms': (_MJY_BEAM, 'noise from the extractor noise map (photutils Background2D rms; '
+                             'the global rms for global thresholds) at the source: its peak '
+                             'pixel (moments), the centre of its brightest component (sources) '
+                             'or its centre (components)'),
+    'island_rms': (_MJY_BEAM, 'average background rms over the island of the source (the '
+                              'survey Isl_rms; the extractor averages its rms map over the '
+                              'pixels of the source\'s islands; not the same as local_rms)'),
     'snr': (None, 'peak_flux / local_rms'),
-    'npix': (None, 'number of pixels of the structure'),
+    's_code': (None, 'structure code as PyBDSF: S single Gaussian alone in its island, C single '
+                     'Gaussian in an island shared with other sources, M several Gaussians'),
+    'n_components': (None, 'number of Gaussian components of the source'),
+    'n_islands': (None, 'number of islands the components of the source lie in'),
+    'residual_rms': (_MJY_BEAM, 'rms of (data - model) over the island pixels (the largest over '
+                                'the islands of a source)'),
+    'chi2': (None, 'reduced chi-square of the island fit (the largest over the islands of a '
+                   'source)'),
+    'fit_flag': (None, 'FitFlag bits of the fit, OR-ed over the components of a source (0: '
+                       'clean fit; 1: moments instead of a fit; 2: not converged; 4: size at a '
+                       'bound; 8: components dropped)'),
+    'npix': (None, 'pixels of the structure (moments), or the island pixels where the Gaussians '
+                   'of the source (component) are the brightest (Gaussian fits)'),
     'tile': (None, 'index of the extraction tile that reported the source'),
 }
+
+#: Columns of the moment catalogue (``DendroExtractor(measurement='moments')``).
+MOMENT_COLUMNS = ('id', 'ra', 'dec', 'sky_centroid', 'x', 'y', 'total_flux', 'peak_flux',
+                  'major_fwhm', 'minor_fwhm', 'pa', 'eccentricity', 'local_rms', 'snr', 'npix',
+                  'tile')
+#: Columns of the source table of Gaussian fits (the catalogue of ``DendroExtractor()``).
+SOURCE_COLUMNS = ('id', 'source_id', 'ra', 'dec', 'sky_centroid', 'x', 'y', 'ra_err', 'dec_err',
+                  'total_flux', 'total_flux_err', 'peak_flux', 'peak_flux_err', 'major_fwhm',
+                  'major_fwhm_err', 'minor_fwhm', 'minor_fwhm_err', 'pa', 'pa_err',
+                  'dc_major_fwhm', 'dc_minor_fwhm', 'dc_pa', 'deconvolved', 'resolved',
+                  'eccentricity', 'local_rms', 'island_rms', 'snr', 's_code', 'n_components',
+                  'n_islands', 'island_id', 'residual_rms', 'chi2', 'fit_flag', 'npix', 'tile')
+#: Columns of the component table of Gaussian fits (`~lotss_tools.extraction.Extraction`
+#: ``components``).
+COMPONENT_COLUMNS = ('component_id', 'source_id', 'island_id', 'ra', 'dec', 'sky_centroid', 'x',
+                     'y', 'ra_err', 'dec_err', 'total_flux', 'total_flux_err', 'peak_flux',
+                     'peak_flux_err', 'major_fwhm', 'major_fwhm_err', 'minor_fwhm',
+                     'minor_fwhm_err', 'pa', 'pa_err', 'dc_major_fwhm', 'dc_minor_fwhm', 'dc_pa',
+                     'deconvolved', 'resolved', 'eccentricity', 'local_rms', 'island_rms', 'snr',
+                     's_code', 'residual_rms', 'chi2', 'fit_flag', 'npix', 'tile')
 
 #: name -> (unit or None, description) of the columns that reference
 #: catalogues (LoTSS DR1/DR2, PyBDSF) add to those of `CATALOG_COLUMNS`.
 REFERENCE_COLUMNS = {
     'source_name': (None, 'ILTJhhmmss.ss+ddmmss.s name of the PyBDSF source'),
-    'ra_err': (u.arcsec, '1-sigma fitting error of ra'),
-    'dec_err': (u.arcsec, '1-sigma fitting error of dec'),
-    'total_flux_err': (u.mJy, '1-sigma error of total_flux'),
-    'peak_flux_err': (_MJY_BEAM, '1-sigma error of peak_flux'),
-    'major_fwhm_err': (u.arcsec, '1-sigma error of major_fwhm'),
-    'minor_fwhm_err': (u.arcsec, '1-sigma error of minor_fwhm'),
-    'pa_err': (u.deg, '1-sigma error of pa'),
-    'dc_major_fwhm': (u.arcsec, 'major-axis FWHM deconvolved from the beam'),
-    'dc_minor_fwhm': (u.arcsec, 'minor-axis FWHM deconvolved from the beam'),
-    'dc_pa': (u.deg, 'position angle of the deconvolved major axis, east of north'),
-    'island_rms': (_MJY_BEAM, 'average background rms over the PyBDSF island of the source '
-                              '(Isl_rms; not the same as local_rms)'),
-    's_code': (None, 'PyBDSF structure code: S single Gaussian, C single Gaussian in a '
-                     'shared island, M several Gaussians'),
     'mosaic_id': (None, 'name of the survey mosaic the source was catalogued from'),
 }
 
@@ -361,3 +416,135 @@ def normalise_columns(table):
             catalog[name] = read_column(catalog, name)
     describe_columns(catalog)
     return catalog
+
+
+#: The columns of the LoTSS DR2 source catalogue (Shimwell et al. 2022, VizieR
+#: ``J/A+A/659/A1``, as released): DR2 name -> (package name, unit or None).
+LOTSS_DR2_COLUMNS = {
+    'Source_Name': ('source_name', None),
+    'RA': ('ra', u.deg), 'E_RA': ('ra_err', u.arcsec),
+    'DEC': ('dec', u.deg), 'E_DEC': ('dec_err', u.arcsec),
+    'Total_flux': ('total_flux', u.mJy), 'E_Total_flux': ('total_flux_err', u.mJy),
+    'Peak_flux': ('peak_flux', _MJY_BEAM), 'E_Peak_flux': ('peak_flux_err', _MJY_BEAM),
+    'Maj': ('major_fwhm', u.arcsec), 'E_Maj': ('major_fwhm_err', u.arcsec),
+    'Min': ('minor_fwhm', u.arcsec), 'E_Min': ('minor_fwhm_err', u.arcsec),
+    'PA': ('pa', u.deg), 'E_PA': ('pa_err', u.deg),
+    'DC_Maj': ('dc_major_fwhm', u.arcsec), 'DC_Min': ('dc_minor_fwhm', u.arcsec),
+    'DC_PA': ('dc_pa', u.deg),
+    'Isl_rms': ('island_rms', _MJY_BEAM),
+    'S_Code': ('s_code', None), 'Mosaic_ID': ('mosaic_id', None),
+}
+
+
+def _dr2_name(coords):
+    """``ILTJhhmmss.ss+ddmmss.s`` names, as the LoTSS catalogues (truncated, not rounded)."""
+    ra = coords.ra.hour
+    dec = coords.dec.deg
+    ra_s = np.floor(ra * 3600 * 100 + 1e-6) / 100
+    h, rest = np.divmod(ra_s, 3600)
+    m, sec = np.divmod(rest, 60)
+    sign = np.where(dec < 0, '-', '+')
+    dec_s = np.floor(np.abs(dec) * 3600 * 10 + 1e-6) / 10
+    d, rest = np.divmod(dec_s, 3600)
+    dm, dsec = np.divmod(rest, 60)
+    return np.array([f'ILTJ{int(a):02d}{int(b):02d}{c:05.2f}{sg}{int(e):02d}{int(f):02d}{g:04.1f}'
+                     for a, b, c, sg, e, f, g in zip(h, m, sec, sign, d, dm, dsec)], dtype=str)
+
+
+def to_lotss_dr2(catalog, *, mosaic_id=None):
+    """A catalogue with the column names and units of LoTSS DR2 (``J/A+A/659/A1``).
+
+    The columns of `LOTSS_DR2_COLUMNS`, in that order: ``Source_Name``,
+    ``RA``, ``E_RA``, ``DEC``, ``E_DEC``, ``Total_flux``, ``E_Total_flux``,
+    ``Peak_flux``, ``E_Peak_flux``, ``Maj``, ``E_Maj``, ``Min``, ``E_Min``,
+    ``PA``, ``E_PA``, ``DC_Maj``, ``DC_Min``, ``DC_PA``, ``Isl_rms``,
+    ``S_Code``, ``Mosaic_ID``, in the units VizieR gives: deg for positions
+    and angles, arcsec for position errors and sizes, mJy for fluxes,
+    mJy/beam for brightnesses and rms. A source table of
+    `~lotss_tools.DendroExtractor` (Gaussian fits) fills every column;
+    columns a catalogue lacks are masked (a moment catalogue has no errors,
+    deconvolved sizes or ``S_Code``).
+
+    ``Isl_rms`` is the survey's average rms over a source's island: it is
+    written from ``island_rms`` (which the extractor measures the same way,
+    over the pixels of the source's islands), never from ``local_rms`` (the
+    rms at one position), and is masked without it. ``Source_Name`` is made
+    from the position as in the survey (``ILTJhhmmss.ss+ddmmss.s``) unless
+    the catalogue has one.
+
+    Write it with `lotss_tools.io.write_table` (ECSV, FITS, VOTable); read
+    a DR2-named file back with `normalise_columns`: the package columns come
+    back with the same values and units.
+
+    Parameters
+    ----------
+    catalog : `~astropy.table.Table`
+        A catalogue with package (or survey) column names.
+    mosaic_id : str, optional
+        ``Mosaic_ID`` for every row; by default the catalogue's
+        ``mosaic_id`` column, else the mosaic name in its ``meta``
+        (``mosaic``, as `~lotss_tools.DendroExtractor` records it), else
+        masked.
+
+    Returns
+    -------
+    dr2 : `~astropy.table.Table`
+        With ``meta`` of the catalogue and ``meta['catalog'] = 'J/A+A/659/A1 columns'``.
+
+    Raises
+    ------
+    MissingColumnError
+        Without positions.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.table import QTable
+    >>> from lotss_tools.schema import normalise_columns, to_lotss_dr2
+    >>> ours = QTable({'ra': [218.71] * u.deg, 'dec': [55.02] * u.deg,
+    ...                'total_flux': [1.5] * u.mJy, 'island_rms': [0.07] * u.mJy / u.beam,
+    ...                's_code': ['S']})
+    >>> dr2 = to_lotss_dr2(ours, mosaic_id='P218+55')
+    >>> dr2.colnames[:6]
+    ['Source_Name', 'RA', 'E_RA', 'DEC', 'E_DEC', 'Total_flux']
+    >>> str(dr2['Source_Name'][0]), str(dr2['Isl_rms'].unit)
+    ('ILTJ143450.40+550112.0', 'mJy / beam')
+    >>> back = normalise_columns(dr2)
+    >>> back['total_flux'][0], str(back['mosaic_id'][0])
+    (<Quantity 1.5 mJy>, 'P218+55')
+    """
+    from astropy.table import Column, MaskedColumn, Table
+
+    def column(values, mask, unit=None):
+        """A plain column, or a masked one where values are missing."""
+        if np.any(mask):
+            return MaskedColumn(values, mask=mask, unit=unit)
+        return Column(values, unit=unit)
+
+    coords = catalog_coordinates(catalog, purpose='to_lotss_dr2')
+    n = len(catalog)
+    out = Table(meta=dict(getattr(catalog, 'meta', {}) or {}))
+    missing = np.ones(n, bool)
+    for dr2, (name, unit) in LOTSS_DR2_COLUMNS.items():
+        if name in ('ra', 'dec'):
+            out[dr2] = column(getattr(coords, name).to_value(u.deg), False, u.deg)
+        elif unit is not None:
+            if find_column(catalog, name) is None:
+                out[dr2] = column(np.full(n, np.nan), missing, unit)
+            else:
+                values = read_column(catalog, name, unit, purpose='to_lotss_dr2').value
+                out[dr2] = column(values, ~np.isfinite(values), unit)
+        else:
+            text = read_text(catalog, name)
+            if text is None and name == 'source_name':
+                text = _dr2_name(coords) if n else np.zeros(0, str)
+            if text is None and name == 'mosaic_id':
+                given = mosaic_id if mosaic_id is not None else out.meta.get('mosaic') or None
+                text = np.full(n, str(given)) if given is not None else None
+            if text is None:
+                out[dr2] = column(np.full(n, ''), missing)
+            else:
+                out[dr2] = column(np.asarray(text, str), False)
+        out[dr2].description = CATALOG_COLUMNS.get(name, REFERENCE_COLUMNS.get(name))[1]
+    out.meta['catalog'] = 'J/A+A/659/A1 columns'
+    return out

@@ -2,12 +2,12 @@
 Moments or Gaussian fits, components and sources
 =================================================
 
-Measure the same sources two ways -- the second moments of the dendrogram
-structures (`~lotss_tools.DendroExtractor`, the research method) and elliptical
-Gaussians fitted to the dendrogram's islands
-(`~lotss_tools.extraction.fit_islands`) -- and see how fitted components are
-grouped into sources, here on a double radio source whose lobes are two
-separate islands.
+Measure the same sources two ways with `~lotss_tools.DendroExtractor` -- its
+default elliptical Gaussians fitted to the dendrogram's islands, and the
+second moments of the dendrogram leaves (``measurement='moments'``, the
+research method) -- and see how the extractor groups the fitted components
+into sources, here on a double radio source whose lobes are two separate
+islands.
 """
 
 import astropy.units as u
@@ -18,9 +18,7 @@ from astropy.table import QTable
 from matplotlib.patches import Ellipse
 
 from lotss_tools import DendroExtractor
-from lotss_tools.extraction import (compute_dendrogram, component_table, fit_islands,
-                                    gaussian_image, make_sources)
-from lotss_tools.noise import research_min_npix
+from lotss_tools.extraction import gaussian_image
 from lotss_tools.simulate import simulate_mosaic
 
 # %%
@@ -44,21 +42,14 @@ mosaic, truth = simulate_mosaic((256, 256), seed=3, sources=sources, rms_variati
 truth['x', 'y', 'total_flux', 'major_fwhm', 'minor_fwhm', 'pa', 'snr']
 
 # %%
-# The islands and leaves of the dendrogram of the signal-to-noise image, made
-# as `~lotss_tools.DendroExtractor` makes them, and the Gaussian fits.
-background = mosaic.background(box_size=25)
-flux = mosaic.data - background.background
-rms = background.background_rms
-tree = compute_dendrogram((flux / rms).astype(np.float32), 2.5, 2.5,
-                          research_min_npix(mosaic.beam, mosaic.pixel_scale))
-islands, leaves = tree.trunk_labels(), tree.leaf_labels()
-beam_sigma = np.array(mosaic.beam_fwhm_pixels) / np.sqrt(8 * np.log(2))
-fit = fit_islands(flux, rms, islands, leaves, beam_sigma)
-components = component_table(fit, mosaic.wcs, mosaic.beam, rms)
-components, catalog = make_sources(components, mosaic.beam)
-moments = DendroExtractor().extract(mosaic)
-print(f'{islands.max()} islands, {leaves.max()} leaves -> {len(components)} Gaussian '
-      f'components -> {len(catalog)} sources; {len(moments)} moment-measured leaves')
+# The extraction with the default Gaussian measurement: the catalogue is the
+# source table, ``extraction.components`` the fitted Gaussians; and the
+# research measurement, one row per dendrogram leaf.
+extraction = DendroExtractor().run(mosaic)
+catalog, components = extraction.catalog, extraction.components
+moments = DendroExtractor(measurement='moments').extract(mosaic, noise=extraction.noise)
+print(f'{len(components)} Gaussian components in {len(set(components["island_id"]))} islands '
+      f'-> {len(catalog)} sources; {len(moments)} moment-measured leaves')
 
 # %%
 # The resolved source measured both ways, beside the truth: the Gaussian fit
@@ -94,9 +85,14 @@ def ellipse(row, **style):
                    angle=90 + row['pa'].to_value(u.deg), fill=False, **style)
 
 
-model = gaussian_image(flux.shape, fit['x'], fit['y'], fit['peak'], fit['sigma_major'],
-                       fit['sigma_minor'], fit['theta'])
-noise = np.median(rms)
+flux = mosaic.data - extraction.noise.background
+to_sigma = 1 / (np.sqrt(8 * np.log(2)) * pixel)        # FWHM in arcsec -> sigma in pixels
+model = gaussian_image(flux.shape, components['x'], components['y'],
+                       components['peak_flux'].to_value(u.Jy / u.beam),
+                       components['major_fwhm'].to_value(u.arcsec) * to_sigma,
+                       components['minor_fwhm'].to_value(u.arcsec) * to_sigma,
+                       np.radians(90 + components['pa'].to_value(u.deg)))
+noise = np.median(extraction.noise.rms)
 limits = dict(vmin=-3 * noise, vmax=flux[180:220, 130:170].max(), origin='lower', cmap='gray_r')
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharex=True, sharey=True)
 for ax, image, title in zip(axes, (flux, model, flux - model),
@@ -113,9 +109,9 @@ axes[0].set_ylabel('y (pixel)')
 
 # %%
 # Components grouped into sources. The two lobes of the double are separate
-# islands, and the moments see them as two unrelated sources; the grouping
+# islands, and the moments see them as two unrelated sources; the extractor
 # associates them because both are extended along the line that joins them
-# and a faint core sits between them, so the double is one source of code
+# (and a faint core sits between them), so the double is one source of code
 # ``M`` holding its three components, with their summed flux.
 double = catalog[catalog['n_components'] > 1]
 double['source_id', 'ra', 'dec', 'total_flux', 'total_flux_err', 'major_fwhm', 'pa',

@@ -36,7 +36,9 @@ How components are grouped into sources
      unrelated pairs of compact sources stay apart;
    * *core*: a third source K, fainter than both, lies near the segment AB
      (within ``max(beam, core_width * |AB|)`` of it, between 20% and 80% of
-     the way): K joins the source as its core.
+     the way), and A and B both extend along AB beyond the beam by at least
+     ``core_significance`` (1) times their uncertainty: K joins the source
+     as its core.
 
    Candidate pairs are taken closest first; a source joins at most one pair.
 
@@ -111,7 +113,8 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
         Restoring beam.
     rms : `~numpy.ndarray` or float
         Noise rms map (or value) of the image, in ``unit``; read at each
-        component's centre for its ``local_rms`` and errors.
+        component's centre for its ``local_rms`` and errors. A 1-D array
+        of one value per component is taken as it is.
     unit : `~astropy.units.Unit`
         Brightness unit of the fitted image (Jy/beam).
     flux_scale_error : float
@@ -159,6 +162,10 @@ def component_table(fit, wcs, beam, rms, *, unit=u.Jy / u.beam, flux_scale_error
     rms = np.asarray(rms, float)
     if rms.ndim == 0:
         local = np.full(n, float(rms))
+    elif rms.ndim == 1:
+        if rms.size != n:
+            raise ValueError(f'rms has {rms.size} values for {n} components.')
+        local = rms
     else:
         iy = np.clip(np.rint(y).astype(int), 0, rms.shape[0] - 1)
         ix = np.clip(np.rint(x).astype(int), 0, rms.shape[1] - 1)
@@ -343,7 +350,7 @@ def _unit_vectors(ra, dec):
 
 
 def _associate(comp, labels, beam_fwhm, max_separation, max_flux_ratio, min_significance,
-               core_width):
+               core_width, core_significance):
     """Pairs of groups that form double sources (see the module docstring); returns a
     list of tuples of group labels to merge."""
     groups = _summarise(comp, labels)
@@ -370,11 +377,16 @@ def _associate(comp, labels, beam_fwhm, max_separation, max_flux_ratio, min_sign
     # Lobes: each group extended along the joining line, significantly beyond the beam.
     major_err = _group_size_error(comp, labels, groups)
     lobes = np.ones(a.size, bool)
+    marginal = np.ones(a.size, bool)
     for g in (a, b):
         cov = groups['cov'][g]
         along = _fwhm_along(cov, direction)
         width = _fwhm_along(cov, across)
-        lobes &= (along - beam_fwhm >= min_significance * major_err[g]) & (along >= width)
+        excess = along - beam_fwhm
+        lobes &= (excess >= min_significance * major_err[g]) & (along >= width)
+        # With a core, lobes need only be extended beyond the beam at 1 sigma: three
+        # unresolved sources that happen to line up stay apart (both pass by chance 2.5%).
+        marginal &= excess >= core_significance * major_err[g]
 
     # Cores: a fainter third group near the segment, between 20% and 80% of the way
     # (looked for in lobe pairs too, so that it joins their source).
@@ -397,7 +409,7 @@ def _associate(comp, labels, beam_fwhm, max_separation, max_flux_ratio, min_sign
 
     accepted, used = [], np.zeros(n, bool)
     for p in np.argsort(dist, kind='stable'):
-        if not (lobes[p] or core[p] >= 0) or used[a[p]] or used[b[p]]:
+        if not (lobes[p] or (core[p] >= 0 and marginal[p])) or used[a[p]] or used[b[p]]:
             continue
         members = [a[p], b[p]] + ([core[p]] if core[p] >= 0 and not used[core[p]] else [])
         used[members] = True
@@ -421,8 +433,9 @@ def _group_size_error(comp, labels, groups):
 
 
 def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
-                     associate=True, max_separation=90 * u.arcsec, max_flux_ratio=5.0,
-                     min_significance=3.0, core_width=0.1):
+                     by_island=False, associate=True, max_separation=90 * u.arcsec,
+                     max_flux_ratio=5.0, min_significance=3.0, core_width=0.1,
+                     core_significance=1.0):
     """Which source each component belongs to.
 
     Parameters
@@ -437,6 +450,9 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     island_threshold : float
         PyBDSF's ``thresh_isl`` in rms (LoTSS: 4): Gaussians of an island
         are grouped only if connected above this level.
+    by_island : bool
+        All the Gaussians of an island are one source (PyBDSF's
+        ``group_by_isl=True``), instead of step 1 of the module docstring.
     associate : bool
         Also associate separate sources into double radio sources.
     max_separation : `~astropy.units.Quantity`
@@ -449,6 +465,10 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     core_width : float
         Half-width of the core search strip around the lobe axis, as a
         fraction of the lobe separation (at least one beam).
+    core_significance : float
+        With a core, how many sigma beyond the beam each lobe must extend
+        along the lobe axis (so that three aligned unresolved sources stay
+        apart).
 
     Returns
     -------
@@ -488,7 +508,11 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
     if n == 0:
         return np.zeros(0, int)
     parent = np.arange(n)
-    _group_in_islands(comp, parent, group_tol, island_threshold)
+    if by_island:
+        parent = np.unique(comp['island_id'], return_index=True)[1][
+            np.unique(comp['island_id'], return_inverse=True)[1]]
+    else:
+        _group_in_islands(comp, parent, group_tol, island_threshold)
     labels = np.array([_find(parent, i) for i in range(n)])
     labels = np.unique(labels, return_inverse=True)[1]
     if associate:
@@ -496,7 +520,7 @@ def group_components(components, beam, *, group_tol=10.0, island_threshold=4.0,
         separation = u.Quantity(max_separation, u.arcsec).to_value(u.arcsec)
         groups = np.arange(labels.max() + 1)
         for members in _associate(comp, labels, beam_fwhm, separation, max_flux_ratio,
-                                  min_significance, core_width):
+                                  min_significance, core_width, core_significance):
             groups[list(members)] = min(members)
         labels = np.unique(groups[labels], return_inverse=True)[1]
     flux = np.bincount(labels, comp['flux'])
