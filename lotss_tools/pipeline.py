@@ -39,7 +39,12 @@ class PipelineResult:
         The kept sources matched against the reference (recall counted over
         the reference rows inside the mosaic footprint), when one was given.
     timings : dict
-        Wall-clock seconds of each step (``extract``, ``clean``, ``match``).
+        Wall-clock seconds of each step (``extract``, ``clean``, ``match``,
+        ``false_detections``).
+    false_detections : `~lotss_tools.validation.FalseDetectionReport` or None
+        The negated-image report, when the pipeline was made with
+        ``false_detections=True``; its `summary` is also in the ``meta`` of
+        `catalog`, `kept` and `rejected`.
     """
 
     extraction: object
@@ -47,6 +52,7 @@ class PipelineResult:
     rejected: object
     match: object = None
     timings: dict = field(default_factory=dict)
+    false_detections: object = None
 
     @property
     def catalog(self):
@@ -82,6 +88,19 @@ class Pipeline(ParamsMixin):
     matcher : `~lotss_tools.CrossMatcher`, optional
         Default ``CrossMatcher()`` (one-to-one within
         `~lotss_tools.radii.MATCH_RADIUS`); used when `run` gets a reference.
+    false_detections : bool
+        Also run the extractor and the cleaner on the negated image and
+        report the false detections
+        (`~lotss_tools.validation.false_detections`; about doubles the
+        time). The report is `PipelineResult.false_detections` and its
+        summary (``n_negative``, ``false_detection_fraction``...) goes into
+        the catalogues' ``meta``.
+
+    Notes
+    -----
+    The cleaner gets the mosaic and the extraction's noise model
+    (``cleaner.clean(catalog, mosaic=..., noise=...)``), so that the
+    default cleaner measures the artifact level on the image.
 
     Examples
     --------
@@ -95,10 +114,11 @@ class Pipeline(ParamsMixin):
     True
     """
 
-    def __init__(self, extractor=None, cleaner=None, matcher=None):
+    def __init__(self, extractor=None, cleaner=None, matcher=None, *, false_detections=False):
         self.extractor = DendroExtractor() if extractor is None else extractor
         self.cleaner = CatalogCleaner() if cleaner is None else cleaner
         self.matcher = CrossMatcher() if matcher is None else matcher
+        self.false_detections = bool(false_detections)
         for obj, method, what in ((self.extractor, 'run', 'extractor'),
                                   (self.cleaner, 'clean', 'cleaner'),
                                   (self.matcher, 'match', 'matcher')):
@@ -131,7 +151,8 @@ class Pipeline(ParamsMixin):
         extraction = self.extractor.run(mosaic, noise=noise)
         timings['extract'] = time.perf_counter() - start
         start = time.perf_counter()
-        kept, rejected = self.cleaner.clean(extraction.catalog)
+        kept, rejected = self.cleaner.clean(extraction.catalog, mosaic=mosaic,
+                                            noise=extraction.noise)
         timings['clean'] = time.perf_counter() - start
         match = None
         if reference is not None:
@@ -139,7 +160,17 @@ class Pipeline(ParamsMixin):
             match = self.matcher.match(kept, reference, footprint=mosaic, min_flux=min_flux,
                                        min_snr=min_snr)
             timings['match'] = time.perf_counter() - start
-        return PipelineResult(extraction, kept, rejected, match, timings)
+        result = PipelineResult(extraction, kept, rejected, match, timings)
+        if self.false_detections:
+            from .validation.false_detections import false_detections
+            start = time.perf_counter()
+            report = false_detections(mosaic, self, positive=result)
+            timings['false_detections'] = time.perf_counter() - start
+            summary = report.summary()
+            for table in (extraction.catalog, kept, rejected):
+                table.meta['false_detections'] = dict(summary)
+            result.false_detections = report
+        return result
 
 
 @dataclass(frozen=True)

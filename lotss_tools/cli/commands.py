@@ -98,7 +98,16 @@ def cmd_extract(args):
                  else DendroExtractor(args.min_value, args.min_delta, args.min_npix,
                                       threshold=args.threshold, structure=args.structure,
                                       tile_size=args.tile_size, backend=args.backend))
-    catalog = extractor.extract(mosaic)
+    if getattr(args, 'false_detections', False):
+        from ..pipeline import Pipeline
+        result = Pipeline(extractor, false_detections=True).run(mosaic)
+        catalog, report = result.catalog, result.false_detections
+        print(f'false detections of {args.mosaic} (the same extraction and default cleaning '
+              f'on the negated image): {report!r}')
+        for table in (report.by_snr, report.by_distance):
+            table.pprint_all()
+    else:
+        catalog = extractor.extract(mosaic)
     output = args.output or Path(args.mosaic).with_suffix('.catalog.ecsv')
     write_table(catalog, output, overwrite=args.overwrite)
     print(f'extracted {len(catalog)} sources from {args.mosaic} '

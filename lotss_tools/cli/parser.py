@@ -78,6 +78,10 @@ def build_parser():
     extract.add_argument('--tile-size', type=int, help='process in tiles of this size')
     extract.add_argument('--backend', choices=['fast', 'astrodendro'], default='fast')
     extract.add_argument('--overwrite', action='store_true', help='replace an existing catalogue')
+    extract.add_argument('--false-detections', action='store_true',
+                         help='also extract and clean the negated image and print the '
+                              'false-detection fraction per SNR and per distance from bright '
+                              'sources (lotss_tools.validation.false_detections)')
     extract.set_defaults(func=commands.cmd_extract)
 
     training = sub.add_parser('training', help='build a training set (patches and boxes)',

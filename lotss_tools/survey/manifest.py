@@ -53,6 +53,10 @@ MANIFEST_COLUMNS = {
     'footprint': (None, 'valid-pixel mask of the mosaic (FITS), relative to the output folder'),
     'parameters_hash': (None, 'SHA-256 of the parameters (extractor, cleaner, reference, '
                               'matcher, tiling) the mosaic was processed with'),
+    'n_negative': (None, 'kept detections on the negated image, SNR >= 5 (-1: not measured; '
+                         'run_survey(false_detections=True))'),
+    'false_detection_fraction': (None, 'n_negative / kept detections with SNR >= 5 (NaN: not '
+                                       'measured)'),
 }
 
 
@@ -205,7 +209,8 @@ class Manifest:
         table = QTable()
         for column, (unit, description) in MANIFEST_COLUMNS.items():
             values = [row.get(column) for row in rows]
-            if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss'):
+            if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss',
+                          'false_detection_fraction'):
                 data = np.array([np.nan if v is None else float(v) for v in values])
             elif column.startswith('n_'):
                 default = 1 if column == 'n_tiles' else -1
