@@ -46,6 +46,7 @@ from astropy.table import QTable
 from lotss_tools import Mosaic
 from lotss_tools.cleaning import ARTIFACT_TUNING_SEEDS
 from lotss_tools.cleaning.scores import classify_detections
+from lotss_tools.crossmatch import CrossMatcher
 from lotss_tools.datasets import get_path
 from lotss_tools.schema import catalog_coordinates, normalise_columns, read_column
 from lotss_tools.simulate import simulate_mosaic
@@ -78,13 +79,35 @@ class Sky:
         return _FAMILY_TEXT[self.family] + ('' if self.seed is None else f' seed {self.seed}')
 
     def labels(self, catalog):
-        """'source', 'artifact' or 'noise' for each detection (None for the real cutout)."""
+        """'source', 'artifact' or 'noise' for each detection (None for the real cutout).
+
+        Interferometer skies: `SkyLayers.classify` (a true component of any
+        brightness within 6 arcsec makes a detection a source, so an artifact
+        knot on a 1-sigma true source counts as a source); `simulate_mosaic`:
+        `lotss_tools.cleaning.classify_detections` (one-to-one match with a
+        true source of any brightness).
+        """
         if self.family == 'real':
             return None
         if self.layers is not None:
             return self.layers.classify(catalog)
         is_true, on_artifact = classify_detections(catalog, self.truth)
         return np.where(is_true, 'source', np.where(on_artifact, 'artifact', 'noise'))
+
+    def detectable(self, catalog, min_snr=5.0):
+        """Detections matched one-to-one (6 arcsec) to a true source with true SNR >= ``min_snr``.
+
+        The same rule on both simulated skies, stricter than `labels`: the
+        detections of real sources bright enough to be found.
+        """
+        real = np.asarray(self.truth['snr']) >= min_snr
+        for name, wanted in (('in_footprint', True), ('artifact', False)):
+            if name in self.truth.colnames:
+                real &= np.asarray(self.truth[name], bool) == wanted
+        found = np.zeros(len(catalog), bool)
+        if len(catalog) and real.any():
+            found[CrossMatcher().match(catalog, self.truth[real]).index_catalog] = True
+        return found
 
 
 def make_sky(family, seed, size=2048):

@@ -338,23 +338,28 @@ def quality_table(family, size, seeds):
     print(f'\n{family} skies, {size}x{size}, seeds {seeds}: artifact detections rejected / '
           f'detections on artifacts, true-source detections rejected / true (targets: >= 90%, '
           f'<= 1%)')
-    totals = {name: np.zeros(4, int) for name in QUALITY_CLEANERS}
+    totals = {name: np.zeros(6, int) for name in QUALITY_CLEANERS}
     print(f'{"seed":>5} | ' + ' | '.join(f'{name:>22}' for name in QUALITY_CLEANERS))
     for seed in seeds:
         sky = make_sky(family, seed, size)
         extraction = DendroExtractor().run(sky.mosaic)
         catalog = extraction.catalog
-        labels = sky.labels(catalog)
+        labels, detectable = sky.labels(catalog), sky.detectable(catalog)
         cells = []
         for name, (cleaner, with_image) in QUALITY_CLEANERS.items():
             _, rejected = _run(cleaner, with_image, catalog, extraction, sky.mosaic)
-            counts = label_counts(labels, np.isin(catalog['id'], rejected['id']))
-            totals[name] += counts
+            out = np.isin(catalog['id'], rejected['id'])
+            counts = label_counts(labels, out)
+            totals[name] += np.concatenate([counts, [(out & detectable).sum(),
+                                                     detectable.sum()]])
             cells.append(f'{counts[0]:>4}/{counts[1]:<4} {counts[2]:>3}/{counts[3]:<4}')
         print(f'{seed:>5} | ' + ' | '.join(f'{c:>22}' for c in cells), flush=True)
     print('total | ' + ' | '.join(f'{100 * t[0] / max(t[1], 1):>9.1f}% '
                                    f'{100 * t[2] / max(t[3], 1):>10.2f}%'
                                    for t in totals.values()))
+    print('true sources with true SNR >= 5 (matched one-to-one within 6 arcsec) rejected: ' +
+          ', '.join(f'{name} {t[4]}/{t[5]} ({100 * t[4] / max(t[5], 1):.2f}%)'
+                    for name, t in totals.items()))
 
 
 def real_table():
