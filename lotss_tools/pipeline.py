@@ -162,7 +162,7 @@ class Pipeline(ParamsMixin):
             timings['match'] = time.perf_counter() - start
         result = PipelineResult(extraction, kept, rejected, match, timings)
         if self.false_detections:
-            from .validation.false_detections import false_detections
+            from .validation.negated_image import false_detections
             start = time.perf_counter()
             report = false_detections(mosaic, self, positive=result)
             timings['false_detections'] = time.perf_counter() - start

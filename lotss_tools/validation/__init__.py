@@ -27,4 +27,4 @@ from .synthesis import *  # noqa: F401,F403
 from .population import *  # noqa: F401,F403
 from .sky import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
-from .false_detections import *  # noqa: F401,F403
+from .negated_image import *  # noqa: F401,F403
