@@ -27,11 +27,14 @@ sigma, flood 4 sigma, positive sources only: by default Aegean also reports
 negative islands), photutils with its own `Background2D` (boxes of 100
 pixels) and ``detect_sources`` at 5 sigma with 8 pixels, deblended when
 scikit-image is installed (not in this environment). Their catalogues are
-cached on disk (``--cache``) by a hash of the image, since they take a minute
-per 2048 x 2048 image on a shared machine.
+cached on disk (``--cache``) by a hash of the image, with the time the run
+took, since they take a minute or more per 2048 x 2048 image on a shared
+machine.
 """
 
+import contextlib
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -146,10 +149,12 @@ def label_counts(labels, rejected):
 def _pybdsf(path):
     import bdsf
     logging.getLogger('PyBDSF').setLevel(logging.ERROR)
-    image = bdsf.process_image(str(path), thresh_isl=4.0, thresh_pix=5.0, rms_box=(150, 15),
-                               adaptive_rms_box=True, quiet=True, frequency=144e6)
     out = Path(path).with_name('srl.fits')
-    image.write_catalog(outfile=str(out), format='fits', catalog_type='srl', clobber=True)
+    with contextlib.redirect_stdout(io.StringIO()):      # PyBDSF prints even when quiet
+        image = bdsf.process_image(str(path), thresh_isl=4.0, thresh_pix=5.0,
+                                   rms_box=(150, 15), adaptive_rms_box=True, quiet=True,
+                                   frequency=144e6)
+        image.write_catalog(outfile=str(out), format='fits', catalog_type='srl', clobber=True)
     if not out.exists():                     # no source: PyBDSF writes nothing
         return QTable({'ra': [] * u.deg, 'dec': [] * u.deg, 'total_flux': [] * u.mJy,
                        'peak_flux': [] * u.mJy / u.beam, 'snr': np.zeros(0)})
@@ -245,8 +250,9 @@ def peer_catalog(name, mosaic, *, negated=False, cache=None):
     """The catalogue of peer ``name`` on ``mosaic`` (or on ``-mosaic``), cached by image hash.
 
     Columns ``ra``, ``dec``, ``total_flux``, ``peak_flux`` and ``snr``
-    (peak over the peer's own rms). Returns ``(catalog, seconds)``; seconds
-    is NaN when read from the cache.
+    (peak over the peer's own rms). Returns ``(catalog, seconds)``: the
+    wall-clock time of the run, also when the catalogue comes from the cache
+    (the time of the run that made it; NaN for a cache file without one).
     """
     import time
     image = negated_mosaic(mosaic) if negated else mosaic
@@ -254,13 +260,15 @@ def peer_catalog(name, mosaic, *, negated=False, cache=None):
     slug = name.split()[0].lower()
     path = None if cache is None else Path(cache) / f'{slug}-{digest}.ecsv'
     if path is not None and path.exists():
-        return QTable.read(path), float('nan')
+        catalog = QTable.read(path)
+        return catalog, float(catalog.meta.get('seconds', np.nan))
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter('ignore')
         fits_path = image.write(Path(tmp) / 'image.fits')
         start = time.perf_counter()
         catalog = PEERS[name][1](fits_path)
         seconds = time.perf_counter() - start
+    catalog.meta['seconds'] = seconds
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog.write(path, overwrite=True)

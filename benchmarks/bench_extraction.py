@@ -29,7 +29,7 @@ Precision counts every detection; recall is over true sources with peak
 SNR >= 7 inside the footprint (DR1 rows with SNR >= 5 on the real cutout);
 F1 combines the two; the flux ratio is the median measured/true total flux
 of matched sources with SNR >= 10. The peers' catalogues are cached by image
-(``--cache``); a cached run shows no time.
+(``--cache``) with the time of the run that made them.
 """
 
 import argparse
