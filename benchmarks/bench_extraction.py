@@ -1,19 +1,26 @@
 """Speed, memory and quality of DendroExtractor against its peers, in one process.
 
-Runs on simulated LoTSS-like mosaics (`lotss_tools.simulate.simulate_mosaic`):
-
-1. speed of the whole extraction with the compiled backend and with
+1. quality on three skies the defaults were not chosen on (`_skies`):
+   interferometer-made skies (`lotss_tools.validation.simulate_interferometer_sky`)
+   and `lotss_tools.simulate.simulate_mosaic` skies, seeds `_skies.HELD_OUT_SEEDS`
+   (the cleaner's image test was tuned on interferometer skies with seeds
+   1-16), scored against their truth (`lotss_tools.score_against_truth`:
+   optimal one-to-one match within `lotss_tools.radii.MATCH_RADIUS`, 6
+   arcsec); and the real LoTSS DR1 cutout, scored against the 7 DR1 rows on
+   its pixels (PyBDSF run by the survey on the same pixels: a reference, not
+   a truth). Methods: the default catalogue a user gets
+   (`lotss_tools.Pipeline`: extraction with Gaussian fits, sources, then
+   cleaning with the image), the same scored as components (the level of the
+   truth rows), the same extraction with the catalogue-only cleaning of
+   earlier versions and without cleaning, the moment measurement, the 2023
+   research configuration, and the peers in the same run on the same images:
+   PyBDSF with LoTSS settings, Aegean + BANE and photutils (see `_skies`); the
+   ratio of PyBDSF's time to the default's;
+2. speed of the whole extraction with the compiled backend and with
    astrodendro itself, on the same image;
-2. wall time and peak memory of a full-size (8192 x 8192) mosaic, extracted in
+3. wall time and peak memory of a full-size (8192 x 8192) mosaic, extracted in
    a fresh process that reads the FITS file as a user would, with the time of
-   the noise maps and of the rest (dendrogram, Gaussian fits, tables) apart;
-3. quality against the simulated truth (`lotss_tools.score_against_truth`:
-   optimal one-to-one match within `lotss_tools.radii.MATCH_RADIUS`, 6 arcsec)
-   and time of: the default catalogue a user gets (`lotss_tools.Pipeline`:
-   extraction with Gaussian fits, sources, then cleaning), the same with the
-   moment measurement, the 2023 research configuration, and PyBDSF with
-   LoTSS-like settings (``pip install bdsf``, the ``bench`` extra), on the
-   same images in this process; the ratio of PyBDSF's time to the default's.
+   the noise maps and of the rest (dendrogram, Gaussian fits, tables) apart.
 
 Usage::
 
@@ -22,11 +29,10 @@ Usage::
     python benchmarks/bench_extraction.py --write-docs    # also update docs/benchmarks/
 
 Precision counts every detection; recall is over true sources with peak
-SNR >= 7 inside the footprint; F1 combines the two; the flux ratio is the
-median measured/true total flux of matched sources with SNR >= 10. The truth
-rows are single Gaussians: the default catalogue is scored as sources (true
-sources a beam or two apart can be one source, which counts one match) and
-as components (``Pipeline(level='components')``), the level of the truth.
+SNR >= 7 inside the footprint (DR1 rows with SNR >= 5 on the real cutout);
+F1 combines the two; the flux ratio is the median measured/true total flux
+of matched sources with SNR >= 10. The peers' catalogues are cached by image
+(``--cache``) with the time of the run that made them.
 """
 
 import argparse
@@ -37,10 +43,10 @@ import resource
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
-from astropy import units as u
 from astropy.table import QTable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,14 +54,16 @@ sys.path.insert(0, str(ROOT))        # this checkout's package, not an installed
 
 from lotss_tools import (CatalogCleaner, DendroExtractor, Mosaic, Pipeline,  # noqa: E402
                          score_against_truth)
-from lotss_tools.schema import normalise_columns  # noqa: E402
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
+
+from _skies import (FAMILIES, HELD_OUT_SEEDS, TUNING_SEEDS, available_peers,  # noqa: E402
+                    default_cache, make_sky, peer_catalog, real_cutout)
 
 DOCS = Path(__file__).resolve().parent.parent / 'docs' / 'benchmarks'
 
 
 def default_pipeline(mosaic):
-    """What a user gets with default settings: extraction, then cleaning."""
+    """What a user gets with default settings: extraction, then cleaning with the image."""
     return Pipeline().run(mosaic).kept
 
 
@@ -68,66 +76,65 @@ def moments_pipeline(mosaic):
     return Pipeline(DendroExtractor(measurement='moments')).run(mosaic).kept
 
 
+def catalogue_cleaning_pipeline(mosaic):
+    """The default extraction with the catalogue-only cleaning (the default before issue 14)."""
+    return Pipeline(cleaner=CatalogCleaner(artifact_margin=None)).run(mosaic).kept
+
+
+def uncleaned(mosaic):
+    return DendroExtractor().extract(mosaic)
+
+
 def research_pipeline(mosaic):
     research = Pipeline(DendroExtractor.research_2023(), CatalogCleaner.research_2023())
     return research.run(mosaic).kept
 
 
-def pybdsf_pipeline(mosaic):
-    """PyBDSF with the LoTSS settings, on the mosaic written to FITS."""
-    import bdsf
-    logging.getLogger('PyBDSF').setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = mosaic.write(Path(tmp) / 'mosaic.fits')
-        image = bdsf.process_image(str(path), thresh_isl=4.0, thresh_pix=5.0,
-                                   rms_box=(150, 15), adaptive_rms_box=True,
-                                   quiet=True, frequency=144e6)
-        out = Path(tmp) / 'srl.fits'
-        image.write_catalog(outfile=str(out), format='fits', catalog_type='srl', clobber=True)
-        table = QTable.read(out) if out.exists() else QTable({'RA': [] * u.deg, 'DEC': [] * u.deg,
-                                                             'Total_flux': [] * u.Jy})
-    return normalise_columns(table)          # PyBDSF names and units (Jy, deg) read as they are
+OURS = {'lotss_tools default': default_pipeline,
+        'lotss_tools default (components)': components_pipeline,
+        'lotss_tools moments': moments_pipeline,
+        'lotss_tools, catalogue-only cleaning': catalogue_cleaning_pipeline,
+        'lotss_tools, no cleaning': uncleaned,
+        'research 2023': research_pipeline}
 
 
-def score(catalog, truth):
-    result = score_against_truth(catalog, truth, min_snr=7, flux_min_snr=10)
-    return {'n': result.n_detected, 'precision': result.precision, 'recall_snr7': result.recall,
+def score(catalog, truth, min_snr):
+    result = score_against_truth(catalog, truth, min_snr=min_snr, flux_min_snr=10)
+    return {'n': result.n_detected, 'precision': result.precision, 'recall': result.recall,
             'f1': result.f1, 'flux_ratio': result.flux_ratio}
 
 
-def quality(size, seeds, with_pybdsf):
-    methods = {'lotss_tools default': default_pipeline,
-               'lotss_tools default (components)': components_pipeline,
-               'lotss_tools moments': moments_pipeline,
-               'research 2023': research_pipeline}
-    if with_pybdsf:
-        try:
-            import bdsf  # noqa: F401
-            methods['PyBDSF (LoTSS settings)'] = pybdsf_pipeline
-        except ImportError:
-            print('PyBDSF not installed (pip install bdsf): left out of the comparison')
-    rows = {name: [] for name in methods}
-    times = {name: 0.0 for name in methods}
-    for seed in seeds:
-        mosaic, truth = simulate_mosaic((size, size), seed=seed)
-        for name, method in methods.items():
-            start = time.perf_counter()
-            catalog = method(mosaic)
-            times[name] += time.perf_counter() - start
-            rows[name].append(score(catalog, truth))
-    table = QTable(names=('method', 'detections', 'precision', 'recall SNR>=7', 'F1',
-                          'flux ratio SNR>=10', 'time per mosaic (s)'),
+def quality(skies, peers, cache, min_snr=7):
+    """Mean scores of every method over ``skies`` (one table)."""
+    rows = {name: [] for name in list(OURS) + list(peers)}
+    times = {name: [] for name in rows}
+    for sky in skies:
+        for name in rows:
+            if name in OURS:
+                start = time.perf_counter()
+                catalog = OURS[name](sky.mosaic)
+                seconds = time.perf_counter() - start
+            else:
+                catalog, seconds = peer_catalog(name, sky.mosaic, cache=cache)
+            if np.isfinite(seconds):
+                times[name].append(seconds)
+            rows[name].append(score(catalog, sky.truth, min_snr))
+    recall = f'recall SNR>={min_snr:g}'
+    table = QTable(names=('method', 'detections', 'precision', recall, 'F1',
+                          'flux ratio SNR>=10', 'time per image (s)'),
                    dtype=(str, int, float, float, float, float, float))
-    for name in methods:
-        mean = {k: np.mean([r[k] for r in rows[name]]) for k in rows[name][0]}
-        table.add_row((name, int(round(mean['n'])), mean['precision'], mean['recall_snr7'],
-                       mean['f1'], mean['flux_ratio'], times[name] / len(seeds)))
+    for name in rows:
+        mean = {k: np.nanmean([r[k] for r in rows[name]]) for k in rows[name][0]}
+        table.add_row((name, int(round(mean['n'])), mean['precision'], mean['recall'],
+                       mean['f1'], mean['flux_ratio'],
+                       np.mean(times[name]) if times[name] else np.nan))
     for col in table.colnames[2:]:
-        table[col].info.format = '.3f' if col != 'time per mosaic (s)' else '.2f'
-    if 'PyBDSF (LoTSS settings)' in times:
-        ratio = times['PyBDSF (LoTSS settings)'] / times['lotss_tools default']
-        table.meta['speed'] = (f'PyBDSF time / lotss_tools default time (Gaussian fits, '
-                               f'sources, cleaning; same images, same process): {ratio:.1f}x')
+        table[col].info.format = '.3f' if col != 'time per image (s)' else '.1f'
+    pybdsf = 'PyBDSF (LoTSS settings)'
+    if times.get(pybdsf) and times['lotss_tools default']:
+        ratio = np.mean(times[pybdsf]) / np.mean(times['lotss_tools default'])
+        table.meta['speed'] = (f'PyBDSF time / lotss_tools default time (Gaussian fits, sources, '
+                               f'cleaning; same images): {ratio:.1f}x')
     return table
 
 
@@ -200,21 +207,37 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='small images, skip the 8192 run')
     parser.add_argument('--size', type=int, default=2048, help='image size for speed and quality')
     parser.add_argument('--big', type=int, default=8192, help='size of the full-mosaic run')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
-    parser.add_argument('--no-pybdsf', action='store_true')
-    parser.add_argument('--write-docs', action='store_true', help='write the tables into docs/benchmarks/')
+    parser.add_argument('--seeds', type=int, nargs='+', default=list(HELD_OUT_SEEDS))
+    parser.add_argument('--no-peers', action='store_true', help='leave out PyBDSF, Aegean, '
+                                                                'photutils')
+    parser.add_argument('--cache', default=str(default_cache()),
+                        help='folder of the cached peer catalogues')
+    parser.add_argument('--write-docs', action='store_true',
+                        help='write the tables into docs/benchmarks/')
     args = parser.parse_args(argv)
+    logging.getLogger('lotss_tools').setLevel(logging.ERROR)
+    warnings.simplefilter('ignore')
     size = 1024 if args.quick else args.size
+    peers = {} if args.no_peers else available_peers()
     sections = []
-    # Load the compiled kernels (numba cache) so that no timing includes it.
-    Pipeline().run(simulate_mosaic((256, 256), seed=4)[0])
-    print(f'machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}')
-    print(f'\n== quality against simulated truth ({size}x{size}, seeds {args.seeds}) ==')
-    table = quality(size, args.seeds, not args.no_pybdsf)
+    print(f'machine: {os.cpu_count()} cores (shared with other jobs), Python '
+          f'{sys.version.split()[0]}')
+    for family in FAMILIES:
+        title = (f'Quality on {family} skies ({size}x{size}, seeds {args.seeds}; the cleaner '
+                 f'was tuned on interferometer seeds {TUNING_SEEDS[0]}-{TUNING_SEEDS[-1]})')
+        print(f'\n== {title} ==')
+        table = quality([make_sky(family, seed, size) for seed in args.seeds], peers,
+                        args.cache)
+        table.pprint_all()
+        if 'speed' in table.meta:
+            print(table.meta['speed'])
+        sections.append((title, table))
+    title = ('Quality on the real LoTSS DR1 cutout (200x200 pixels of P218+55) against the 7 '
+             'DR1 rows on it (recall over the 6 with SNR >= 5)')
+    print(f'\n== {title} ==')
+    table = quality([real_cutout()], peers, args.cache, min_snr=5)
     table.pprint_all()
-    if 'speed' in table.meta:
-        print(table.meta['speed'])
-    sections.append(('Quality against the simulated truth', table))
+    sections.append((title, table))
     print(f'\n== speed of the whole extraction ({size}x{size}) ==')
     table = speed(size)
     table.pprint_all()
@@ -228,7 +251,7 @@ def main(argv=None):
         DOCS.mkdir(exist_ok=True)
         with open(DOCS / 'extraction.txt', 'w') as out:
             out.write(f'# python benchmarks/bench_extraction.py (size {size}, seeds {args.seeds}), '
-                      f'{time.strftime("%Y-%m-%d")}, {os.cpu_count()} cores\n')
+                      f'{time.strftime("%Y-%m-%d")}, {os.cpu_count()} cores (shared)\n')
             for title, table in sections:
                 out.write(f'\n{title}\n\n')
                 out.write('\n'.join(table.pformat(max_lines=-1, max_width=-1)) + '\n')

@@ -2,7 +2,10 @@
 
 `run_demo` is what ``lotss-tools demo`` runs and what the documentation's
 getting-started page shows. It needs no network and no data files: the
-mosaic and its truth catalogue come from `~lotss_tools.simulate.simulate_mosaic`.
+mosaic and its truth catalogue come from
+`~lotss_tools.validation.simulate_interferometer_sky` (a sky made by LOFAR
+aperture synthesis, with calibration artifacts of both signs, which the
+default cleaner measures on the image).
 """
 
 import time
@@ -16,7 +19,7 @@ from .cleaning import write_cleaning_regions
 from .io import atomic_path, write_table
 from .pipeline import Pipeline, score_against_truth
 from .radii import MATCH_RADIUS
-from .simulate import simulate_mosaic
+from .validation import simulate_interferometer_sky
 
 __all__ = ['run_demo', 'DemoResult']
 
@@ -72,15 +75,17 @@ def run_demo(output_dir='lotss-demo', *, shape=(2048, 2048), seed=42):
     result = DemoResult(output_dir)
     start = time.perf_counter()
 
-    mosaic, truth = simulate_mosaic(shape, seed=seed)
-    n_real = int((~truth['artifact'] & truth['in_footprint']).sum())
-    n_artifacts = int((truth['artifact'] & truth['in_footprint']).sum())
-    result.steps.append(f'simulated a {shape[1]} x {shape[0]} pixel mosaic (seed {seed}) with '
-                        f'{n_real} sources and {n_artifacts} artifact components in its footprint')
+    mosaic, truth, layers = simulate_interferometer_sky(shape, seed=seed, return_layers=True)
+    inside = np.asarray(truth['in_footprint'], bool)
+    n_sources = len(np.unique(np.asarray(truth['group'])[inside]))
+    result.steps.append(f'simulated a {shape[1]} x {shape[0]} pixel mosaic (seed {seed}) by LOFAR '
+                        f'aperture synthesis (simulate_interferometer_sky) with {n_sources} '
+                        f'sources ({int(inside.sum())} components), '
+                        f'{truth.meta["n_artifact_sources"]} of them with calibration artifacts')
     result.files['mosaic (FITS)'] = mosaic.write(output_dir / 'simulated_mosaic.fits', overwrite=True)
     result.files['truth catalogue (ECSV)'] = write_table(truth, output_dir / 'truth.ecsv', overwrite=True)
 
-    pipeline = Pipeline()
+    pipeline = Pipeline(false_detections=True)
     run = pipeline.run(mosaic)
     catalog, kept, rejected, noise = run.catalog, run.kept, run.rejected, run.noise
     # The extractor measured the noise it worked with: report its own maps.
@@ -112,10 +117,21 @@ def run_demo(output_dir='lotss-demo', *, shape=(2048, 2048), seed=42):
     result.files['cleaning regions (DS9)'] = write_cleaning_regions(
         output_dir / 'cleaning.reg', kept, rejected, pipeline.cleaner, overwrite=True)
     _score(result, catalog, kept, truth)
+    labels = layers.classify(catalog)
+    out = np.isin(catalog['id'], rejected['id'])
+    for label, name in (('artifact', 'artifact detections'), ('source', 'true detections')):
+        result.numbers[f'{name} rejected'] = (f'{int(np.sum(out & (labels == label)))} of '
+                                              f'{int(np.sum(labels == label))}')
+    summary = run.false_detections.summary()
+    result.steps.append('ran the same extraction and cleaning on the negated image, whose '
+                        'detections are all false (lotss_tools.validation.false_detections)')
+    result.numbers['negated-image detections'] = (
+        f'{summary["n_negative_detected"]} before cleaning, {summary["n_negative"]} after '
+        f'(false fraction {summary["false_detection_fraction"]:.3f})')
 
     fig = plt.figure(figsize=(14, 6))
     ax_image = fig.add_subplot(1, 2, 1, projection=mosaic.wcs)
-    bright = truth[(truth['snr'] >= 5) & ~truth['artifact']]
+    bright = truth[(truth['snr'] >= 5) & inside]
     plot_mosaic(mosaic, ax=ax_image, catalog=[bright, kept, rejected],
                 catalog_color=['cyan', 'lime', 'red'],
                 catalog_label=['truth, SNR >= 5', 'kept', 'rejected'])

@@ -40,7 +40,12 @@ class PipelineResult:
         The kept sources matched against the reference (recall counted over
         the reference rows inside the mosaic footprint), when one was given.
     timings : dict
-        Wall-clock seconds of each step (``extract``, ``clean``, ``match``).
+        Wall-clock seconds of each step (``extract``, ``clean``, ``match``,
+        ``false_detections``).
+    false_detections : `~lotss_tools.validation.FalseDetectionReport` or None
+        The negated-image report, when the pipeline was made with
+        ``false_detections=True``; its `summary` is also in the ``meta`` of
+        `catalog`, `kept` and `rejected`.
     """
 
     extraction: object
@@ -48,6 +53,7 @@ class PipelineResult:
     rejected: object
     match: object = None
     timings: dict = field(default_factory=dict)
+    false_detections: object = None
 
     @property
     def catalog(self):
@@ -91,6 +97,19 @@ class Pipeline(ParamsMixin):
         rejected with its source (its ``reason`` and ``rejected_by``), so
         the components of one source never reject each other as
         duplicates; the kept components are then matched.
+    false_detections : bool
+        Also run the extractor and the cleaner on the negated image and
+        report the false detections
+        (`~lotss_tools.validation.false_detections`; about doubles the
+        time). The report is `PipelineResult.false_detections` and its
+        summary (``n_negative``, ``false_detection_fraction``...) goes into
+        the catalogues' ``meta``.
+
+    Notes
+    -----
+    The cleaner gets the mosaic and the extraction's noise model
+    (``cleaner.clean(catalog, mosaic=..., noise=...)``), so that the
+    default cleaner measures the artifact level on the image.
 
     Examples
     --------
@@ -104,13 +123,15 @@ class Pipeline(ParamsMixin):
     True
     """
 
-    def __init__(self, extractor=None, cleaner=None, matcher=None, *, level='sources'):
+    def __init__(self, extractor=None, cleaner=None, matcher=None, *, level='sources',
+                 false_detections=False):
         if level not in _LEVELS:
             raise ValueError(f'level must be one of {_LEVELS}, not {level!r}.')
         self.level = level
         self.extractor = DendroExtractor() if extractor is None else extractor
         self.cleaner = CatalogCleaner() if cleaner is None else cleaner
         self.matcher = CrossMatcher() if matcher is None else matcher
+        self.false_detections = bool(false_detections)
         for obj, method, what in ((self.extractor, 'run', 'extractor'),
                                   (self.cleaner, 'clean', 'cleaner'),
                                   (self.matcher, 'match', 'matcher')):
@@ -143,7 +164,8 @@ class Pipeline(ParamsMixin):
         extraction = self.extractor.run(mosaic, noise=noise)
         timings['extract'] = time.perf_counter() - start
         start = time.perf_counter()
-        kept, rejected = self.cleaner.clean(extraction.catalog)
+        kept, rejected = self.cleaner.clean(extraction.catalog, mosaic=mosaic,
+                                            noise=extraction.noise)
         if self.level == 'components':
             kept, rejected = _components_of(extraction, kept, rejected)
         timings['clean'] = time.perf_counter() - start
@@ -153,7 +175,17 @@ class Pipeline(ParamsMixin):
             match = self.matcher.match(kept, reference, footprint=mosaic, min_flux=min_flux,
                                        min_snr=min_snr)
             timings['match'] = time.perf_counter() - start
-        return PipelineResult(extraction, kept, rejected, match, timings)
+        result = PipelineResult(extraction, kept, rejected, match, timings)
+        if self.false_detections:
+            from .validation.negated_image import false_detections
+            start = time.perf_counter()
+            report = false_detections(mosaic, self, positive=result)
+            timings['false_detections'] = time.perf_counter() - start
+            summary = report.summary()
+            for table in (extraction.catalog, kept, rejected):
+                table.meta['false_detections'] = dict(summary)
+            result.false_detections = report
+        return result
 
 
 _LEVELS = ('sources', 'components')

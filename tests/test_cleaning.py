@@ -235,7 +235,7 @@ def test_default_without_shape_columns_skips_near_bright():
         kept, rejected = CatalogCleaner().clean(catalog)
     assert kept['id'].tolist() == [1, 2]
     assert as_dict(rejected) == {3: ('duplicate', 1)}
-    assert kept.meta['skipped_tests'] == ['zero_size', 'near_bright']
+    assert kept.meta['skipped_tests'] == ['artifact_level', 'zero_size', 'near_bright']
 
 
 # ------------------------------------------------------- outputs, units

@@ -6,7 +6,11 @@ random number streams of a future numpy) and, for the default cleaner,
 ``research_2023()`` and ``research_2024(min_value=...)``, the kept ids, the
 rejected ids, their reasons and ``rejected_by`` as the cleaner gave them
 before its pair search was rewritten for speed (issue 16). Any change of the
-pair search must leave them identical.
+pair search must leave them identical. The catalogue has no image, so the
+default cleaner is frozen in its catalogue-only rule (the ``near_bright``
+radial-streak test it falls back to without a mosaic, which was the whole
+default before issue 14); its image test is tested in
+``tests/test_cleaning_image.py``.
 
 The field has what the pair search can get wrong: bright sources (up to
 5 Jy, whose default reach is 0.6 deg) with radial streaks, round and

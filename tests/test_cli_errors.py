@@ -152,7 +152,7 @@ def _write_failure_target(name):
 
 WRITE_FAILURES = {
     'clean --regions': (['clean', 'cat.ecsv', '-o', 'kept.ecsv', '--rejected', 'rej.ecsv',
-                         '--regions', 'c.reg'], 'regions'),
+                         '--regions', 'c.reg', '--mosaic', 'sim.fits'], 'regions'),
     'stats --plot': (['stats', 'cat.ecsv', '--area', '0.01', '--counts-out', 'kept.ecsv',
                       '--plot', 'counts.png'], 'figure'),
     'simulate': (['simulate', 'new.fits', '--truth', 'kept.ecsv', '--shape', '64'], 'table'),

@@ -10,8 +10,9 @@ from astropy.coordinates import UnitSphericalRepresentation, position_angle
 from .._params import ParamsMixin
 from ..exceptions import SkippedStepWarning
 from ..radii import DUPLICATE_RADIUS, MERGE_RADIUS
-from ._catalog import has_columns, positions, quantity, source_ids
+from ._catalog import find_column, has_columns, positions, quantity, source_ids
 from ..neighbours import SkyTree
+from .artifacts import ARTIFACT_BOX, artifact_level, box_half_width
 from .merge import merge_catalogs
 from .radius import rejection_radius as research_radius
 from .suppression import suppress_in_order
@@ -29,6 +30,9 @@ REJECTION_REASONS = {
     'faint_surface_brightness': 'total_flux / (pi/4 major_fwhm minor_fwhm) at or below '
                                 'min_surface_brightness',
     'below_flux_floor': 'total_flux at or below min_flux',
+    'artifact_level': 'peak signal-to-noise below artifact_margin times the strongest negative '
+                      'structure of the image within artifact_box around it, itself at least '
+                      'artifact_snr: as bright as the artifacts of both signs around it',
     'duplicate': 'closer than duplicate_radius to a brighter kept source (rejected_by)',
     'near_bright': 'inside the rejection radius of a brighter kept source (rejected_by) and '
                    'fainter than the faint limits',
@@ -41,11 +45,25 @@ _DUPLICATE, _NEAR_BRIGHT = 0, 1
 #: all pairs (rejection or duplicate radius) is cheaper than two.
 _SEARCH_ALL_FRACTION = 0.25
 _SIZE_COLUMNS = ('major_fwhm', 'minor_fwhm')
+_NEAR_BRIGHT_MODES = ('without_image', 'always')
 
 #: Rejection radius of the default cleaner: 6 arcsec at 1 mJy, 150 arcsec at
 #: 100 mJy, i.e. ``6 arcsec x (S / mJy) ** 0.7`` (see `CatalogCleaner`).
 default_radius = functools.partial(research_radius, r1=6 * u.arcsec, flux1=1 * u.mJy,
                                    r2=150 * u.arcsec, flux2=100 * u.mJy)
+
+
+def _deepest_negative(mosaic, noise, rows=512):
+    """Largest ``-(data - background) / rms`` of the image (-inf if none), by blocks of rows."""
+    deepest = -np.inf
+    for start in range(0, mosaic.shape[0], rows):
+        block = slice(start, start + rows)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            values = (noise.background[block] - mosaic.data[block]) / noise.rms[block]
+        values = values[np.isfinite(values)]
+        if values.size:
+            deepest = max(deepest, float(values.max()))
+    return deepest
 
 
 def _angle(value, name):
@@ -71,27 +89,47 @@ class CatalogCleaner(ParamsMixin):
     positive (``invalid_flux``), sizes that are not finite and non-negative
     (``invalid_size``, when the catalogue has ``major_fwhm``/``minor_fwhm``),
     zero size (``zero_size``), eccentricity (``elongated``), surface
-    brightness (``faint_surface_brightness``) and flux floor
-    (``below_flux_floor``). The remaining sources are then taken brightest
+    brightness (``faint_surface_brightness``), flux floor
+    (``below_flux_floor``) and, given the image, the artifact level around it
+    (``artifact_level``). The remaining sources are then taken brightest
     first, as in the research: a source that is still kept rejects every
-    fainter source closer than ``duplicate_radius`` (``duplicate``) and
-    every fainter source inside its rejection radius that is fainter than
-    the faint limits and, by default, is a radial streak (``near_bright``).
-    A rejected source rejects nothing. `research_2023` and `research_2024`
-    reproduce the two research versions exactly.
+    fainter source closer than ``duplicate_radius`` (``duplicate``) and,
+    without the image (or with ``near_bright='always'``), every fainter
+    source inside its rejection radius that is fainter than the faint limits
+    and, by default, is a radial streak (``near_bright``). A rejected source
+    rejects nothing. `research_2023` and `research_2024` reproduce the two
+    research versions exactly.
 
-    The default differs from both because it measures better on simulated
-    mosaics (12 of 2048 x 2048 pixels, seeds 101-112, not used for tuning;
-    ``benchmarks/bench_cleaning.py``): it rejects 94.9% of the detections
-    on artifacts and 0.50% of those of true sources, where research 2023
-    rejects 72.5% and 1.67%, research 2024 35.1% and 1.73%. The research
-    radii are too short (knots of a 100 mJy source's spokes are detected
-    2 arcmin away), their faint limits let bright knots through, and the
-    eccentricity cut removes elongated real sources everywhere. The default
-    reaches further (``6 arcsec x (S / mJy) ** 0.7``) but only rejects
-    radial streaks: sources at most half as bright, elongated (axis ratio
-    >= 1.5) and pointing at the bright source (within 20 deg), which is
-    what LOFAR calibration artifacts look like; it has no eccentricity cut.
+    The default artifact rule comes from the image (``clean(catalog,
+    mosaic=...)``; `~lotss_tools.Pipeline` passes it): artifacts of
+    calibration errors have both signs, real sources only one, so the
+    strongest *negative* structure around a source
+    (`~lotss_tools.cleaning.artifact_level`, within a box of
+    ``artifact_box`` beams) measures how bright the artifacts are there. A
+    source whose peak signal-to-noise is below ``artifact_margin`` times that
+    level is rejected as ``artifact_level``, when the level is at least
+    ``artifact_snr`` (a significant negative structure: pure noise rarely
+    reaches it, so sources away from artifacts are never tested against the
+    noise's own extremes). No geometry of the artifacts and no list of
+    bright sources is assumed; artifacts of sources outside the image are
+    caught too. The level 5 is the extractor's own detection threshold; the
+    box (16 beams) and the margin (1.25) were chosen on interferometer-made
+    skies (`~lotss_tools.validation.simulate_interferometer_sky`, 2048 x
+    2048, seeds 1-16: `~lotss_tools.cleaning.ARTIFACT_TUNING_SEEDS`) from a
+    grid of 8-20 beams and 1-1.5: beyond them, each artifact more costs
+    several true sources (97.4 % of the artifact detections and 0.43 % of
+    the true sources rejected there). The figures on skies not used to
+    choose them are in :doc:`/cleaning` (``benchmarks/bench_cleaning.py``).
+
+    Without the image, the default cleaner falls back to a catalogue-only
+    rule, with a `~lotss_tools.exceptions.SkippedStepWarning`: the
+    ``near_bright`` test with the radial-streak condition (the default of
+    earlier versions): fainter than half the bright source, inside
+    ``6 arcsec x (S / mJy) ** 0.7``, elongated (axis ratio >= 1.5) and
+    pointing at the bright source (within 20 deg). That geometry is the one
+    of the artifacts of `~lotss_tools.simulate.simulate_mosaic`; on
+    interferometer-made skies it rejects far fewer artifacts (see
+    :doc:`/cleaning`).
 
     Parameters
     ----------
@@ -124,16 +162,30 @@ class CatalogCleaner(ParamsMixin):
         direction to the bright source. None (the research): any direction.
     radial_axis_ratio : float
         ...and its ``major_fwhm`` at least this times its ``minor_fwhm``.
+    artifact_margin : float or None
+        Reject (``artifact_level``) a source whose peak signal-to-noise is
+        below this times the artifact level around it. None switches the
+        image test off (the research presets).
+    artifact_snr : float
+        The artifact level (in local rms) from which the image test applies.
+    artifact_box : float or `~astropy.units.Quantity`
+        Side of the box around each source searched for negative structure:
+        beam major-axis FWHMs, or an angle.
+    near_bright : {'without_image', 'always'}
+        When the ``near_bright`` test runs: only when the image test cannot
+        (no mosaic given, or ``artifact_margin=None``), or always.
 
     Notes
     -----
     Required columns: positions (``sky_centroid`` or ``ra``/``dec``) and
-    ``total_flux``; any flux and angle units work. The shape and surface
+    ``total_flux``; any flux and angle units work. The image test also needs
+    ``peak_flux`` (its signal-to-noise is ``peak_flux`` over the rms map at
+    the source). The shape and surface
     brightness tests need ``major_fwhm`` and ``minor_fwhm`` (the eccentricity
     test falls back to an ``eccentricity`` column): when they are absent the
     test is skipped with a `~lotss_tools.exceptions.SkippedStepWarning` and listed in the output
     ``meta['skipped_tests']`` (without ``major_fwhm``, ``minor_fwhm`` and
-    ``pa`` the radial streak test cannot pass, so the default cleaner then
+    ``pa`` the radial streak test cannot pass, so the fallback rule then
     rejects no ``near_bright`` source); a missing position or flux column raises
     `~lotss_tools.cleaning.MissingColumnError`.
 
@@ -155,7 +207,8 @@ class CatalogCleaner(ParamsMixin):
     def __init__(self, duplicate_radius=DUPLICATE_RADIUS, faint_limit=None,
                  rejection_radius=default_radius, max_eccentricity=None, drop_zero_size=True, *,
                  faint_fraction=0.5, min_surface_brightness=None, min_flux=None,
-                 radial_tolerance=20 * u.deg, radial_axis_ratio=1.5):
+                 radial_tolerance=20 * u.deg, radial_axis_ratio=1.5, artifact_margin=1.25,
+                 artifact_snr=5.0, artifact_box=ARTIFACT_BOX, near_bright='without_image'):
         if not callable(rejection_radius):
             raise TypeError(f'rejection_radius must be a function flux -> angle, not '
                             f'{rejection_radius!r}.')
@@ -179,6 +232,24 @@ class CatalogCleaner(ParamsMixin):
         if not radial_axis_ratio >= 1:
             raise ValueError(f'radial_axis_ratio must be >= 1, not {radial_axis_ratio!r}.')
         self.radial_axis_ratio = float(radial_axis_ratio)
+        if artifact_margin is not None and not artifact_margin > 0:
+            raise ValueError(f'artifact_margin must be positive or None, not '
+                             f'{artifact_margin!r}.')
+        if not artifact_snr > 0:
+            raise ValueError(f'artifact_snr must be positive, not {artifact_snr!r}.')
+        if isinstance(artifact_box, u.Quantity):
+            artifact_box = _angle(artifact_box, 'artifact_box')
+        elif not (isinstance(artifact_box, (int, float, np.integer, np.floating))
+                  and artifact_box > 0):
+            raise ValueError(f'artifact_box must be a positive number of beams or an angle, '
+                             f'not {artifact_box!r}.')
+        if near_bright not in _NEAR_BRIGHT_MODES:
+            raise ValueError(f'near_bright must be one of {_NEAR_BRIGHT_MODES}, not '
+                             f'{near_bright!r}.')
+        self.artifact_margin = None if artifact_margin is None else float(artifact_margin)
+        self.artifact_snr = float(artifact_snr)
+        self.artifact_box = artifact_box
+        self.near_bright = near_bright
 
     @classmethod
     def research_2023(cls):
@@ -188,7 +259,7 @@ class CatalogCleaner(ParamsMixin):
                    rejection_radius=functools.partial(research_radius, r2=600 * u.arcsec,
                                                       flux2=1e5 * u.mJy),
                    max_eccentricity=0.9, drop_zero_size=True, faint_fraction=None,
-                   radial_tolerance=None)
+                   radial_tolerance=None, artifact_margin=None, near_bright='always')
 
     @classmethod
     def research_2024(cls, min_value=None):
@@ -217,7 +288,7 @@ class CatalogCleaner(ParamsMixin):
                                                       flux2=1e4 * u.mJy),
                    max_eccentricity=None, drop_zero_size=True, faint_fraction=0.05,
                    min_surface_brightness=1.2e-2 * u.mJy / u.arcsec ** 2, min_flux=min_flux,
-                   radial_tolerance=None)
+                   radial_tolerance=None, artifact_margin=None, near_bright='always')
 
     # ----------------------------------------------------------- per source
     def _source_tests(self, catalog, flux, reason, skipped):
@@ -266,7 +337,7 @@ class CatalogCleaner(ParamsMixin):
             reject(~(flux > floor), 'below_flux_floor')
 
     # ----------------------------------------------------------- neighbours
-    def _candidate_pairs(self, coords, flux, shape):
+    def _candidate_pairs(self, coords, flux, shape, near_bright=True):
         """Pairs (i, j), i < j, of sources in flux order where i may reject j, with their kind.
 
         Each test is searched for only among the sources it can reject.
@@ -277,11 +348,13 @@ class CatalogCleaner(ParamsMixin):
         duplicates come from one search within ``duplicate_radius`` and the
         ``near_bright`` pairs from a search of the rejection radii among the
         few; when most can (the research presets), both come from one search
-        of all pairs within the larger of the two radii.
+        of all pairs within the larger of the two radii. ``near_bright=False``
+        looks for duplicates only.
         """
         n = len(flux)
         tree = SkyTree(coords)
-        can_be_near = self._can_be_near_bright(flux, shape)
+        can_be_near = (self._can_be_near_bright(flux, shape) if near_bright
+                       else np.zeros(n, bool))
         reach = self._near_bright_reach(flux, can_be_near)
         targets = np.flatnonzero(can_be_near)
         keep = functools.partial(self._rejecting_pairs, coords=coords, flux=flux, reach=reach,
@@ -389,18 +462,51 @@ class CatalogCleaner(ParamsMixin):
                 quantity(catalog, 'minor_fwhm', u.arcsec, purpose),
                 quantity(catalog, 'pa', u.deg, purpose))
 
-    def _suppress(self, coords, flux, shape, candidates):
+    def _suppress(self, coords, flux, shape, candidates, near_bright=True):
         """Brightest-first suppression among ``candidates`` (row indices)."""
         order = candidates[np.argsort(-flux[candidates], kind='stable')]
         if shape is not None:
             shape = tuple(a[order] for a in shape)
-        i, j, kind = self._candidate_pairs(coords[order], flux[order], shape)
+        i, j, kind = self._candidate_pairs(coords[order], flux[order], shape, near_bright)
         by, code = suppress_in_order(order.size, i, j, kind)
         rejected = by >= 0
         return order[rejected], order[by[rejected]], code[rejected]
 
+    # ---------------------------------------------------------------- image
+    def _artifact_test(self, catalog, coords, mosaic, noise, reason, skipped):
+        """Fill ``reason`` with ``artifact_level`` from the image; False if it cannot run."""
+        if find_column(catalog, 'peak_flux') is None:
+            skipped.append('artifact_level')
+            return False
+        from ..noise import NoiseModel
+        if noise is None or not noise.has_maps:
+            noise = NoiseModel.from_mosaic(mosaic)
+        else:
+            noise.check(mosaic, maps=True)
+        box_half_width(mosaic, self.artifact_box)                 # a box the image can hold
+        peak = quantity(catalog, 'peak_flux', u.mJy / u.beam, 'the artifact_level test')
+        x, y = mosaic.wcs.world_to_pixel(coords)
+        ny, nx = mosaic.shape
+        ix = np.clip(np.rint(np.nan_to_num(np.atleast_1d(x), nan=-1)), 0, nx - 1).astype(int)
+        iy = np.clip(np.rint(np.nan_to_num(np.atleast_1d(y), nan=-1)), 0, ny - 1).astype(int)
+        rms = noise.rms[iy, ix] * mosaic.unit.to(u.mJy / u.beam)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            snr = peak / rms
+        # Only sources that a level as high as the image's most negative
+        # pixel could reject are measured (exact, and spares most boxes).
+        deepest = _deepest_negative(mosaic, noise)
+        testable = (reason == '') & ~(snr >= self.artifact_margin * deepest)
+        if deepest >= self.artifact_snr and testable.any():
+            level = np.full(len(snr), np.nan)
+            level[testable] = artifact_level(mosaic, coords[testable], noise=noise,
+                                             box=self.artifact_box)
+            with np.errstate(invalid='ignore'):
+                artifact = (level >= self.artifact_snr) & (snr < self.artifact_margin * level)
+            reason[(reason == '') & artifact] = 'artifact_level'
+        return True
+
     # ---------------------------------------------------------------- clean
-    def clean(self, catalog):
+    def clean(self, catalog, *, mosaic=None, noise=None):
         """Split a catalogue into kept and rejected sources.
 
         Parameters
@@ -408,6 +514,14 @@ class CatalogCleaner(ParamsMixin):
         catalog : `~astropy.table.QTable` or `~astropy.table.Table`
             Sources with positions, ``total_flux`` and (for the shape tests)
             ``major_fwhm``/``minor_fwhm``, in any flux and angle units.
+        mosaic : `~lotss_tools.Mosaic`, optional
+            The image the catalogue was made from, for the ``artifact_level``
+            test. Without it that test is skipped (with a
+            `~lotss_tools.exceptions.SkippedStepWarning`) and the
+            ``near_bright`` test runs instead.
+        noise : `~lotss_tools.noise.NoiseModel`, optional
+            The mosaic's background and rms maps (the extraction's
+            ``noise``); measured from the mosaic when not given.
 
         Returns
         -------
@@ -418,10 +532,12 @@ class CatalogCleaner(ParamsMixin):
             ``reason`` (a key of `REJECTION_REASONS`) and ``rejected_by``
             (``id`` of the brighter kept source that rejected it, or the row
             number when the catalogue has no integer ``id``; -1 for the
-            per-source tests). ``len(kept) + len(rejected) == len(catalog)``.
+            per-source tests, ``artifact_level`` included).
+            ``len(kept) + len(rejected) == len(catalog)``.
             Both tables' ``meta`` hold the input ``meta``, the cleaner
-            (``'cleaner'``) and the tests skipped for lack of columns
-            (``'skipped_tests'``).
+            (``'cleaner'``), the tests skipped for lack of columns or of the
+            image (``'skipped_tests'``) and the artifact rule used
+            (``'artifact_rule'``: ``'image'``, ``'catalog'`` or both).
         """
         from astropy.table import QTable
 
@@ -433,17 +549,28 @@ class CatalogCleaner(ParamsMixin):
         rejected_by = np.full(n, -1, np.int64)
         skipped = []
         self._source_tests(catalog, flux, reason, skipped)
-        shape = self._shape(catalog, skipped)
+        image_test = False
+        if self.artifact_margin is not None and mosaic is not None:
+            image_test = self._artifact_test(catalog, coords, mosaic, noise, reason, skipped)
+        near_bright = self.near_bright == 'always' or not image_test
+        shape = self._shape(catalog, skipped) if near_bright else None
         if skipped:
-            warnings.warn('CatalogCleaner: tests skipped for lack of major_fwhm/minor_fwhm '
-                          f'columns: {", ".join(skipped)}', SkippedStepWarning)
+            warnings.warn('CatalogCleaner: tests skipped for lack of columns (major_fwhm, '
+                          f'minor_fwhm, pa, peak_flux): {", ".join(skipped)}',
+                          SkippedStepWarning)
+        if self.artifact_margin is not None and mosaic is None:
+            skipped.insert(0, 'artifact_level')
+            warnings.warn('CatalogCleaner: no mosaic given, so the artifact_level test (the '
+                          'artifact level measured on the image) is skipped and the '
+                          'catalogue-only near_bright test runs instead', SkippedStepWarning)
         candidates = np.flatnonzero(reason == '')
         if candidates.size > 1:
-            rows, by, code = self._suppress(coords, flux, shape, candidates)
+            rows, by, code = self._suppress(coords, flux, shape, candidates, near_bright)
             ids = source_ids(catalog)
             reason[rows] = np.where(code == _DUPLICATE, 'duplicate', 'near_bright')
             rejected_by[rows] = ids[by]
-        return self._split(catalog, reason, rejected_by, skipped)
+        rule = (['image'] if image_test else []) + (['catalog'] if near_bright else [])
+        return self._split(catalog, reason, rejected_by, skipped, '+'.join(rule))
 
     def merge(self, catalogs, footprints=None, *, radius=MERGE_RADIUS):
         """Combine catalogues of overlapping tiles or mosaics, each source once.
@@ -461,9 +588,10 @@ class CatalogCleaner(ParamsMixin):
         """
         return merge_catalogs(catalogs, footprints, radius=radius)
 
-    def _split(self, catalog, reason, rejected_by, skipped):
+    def _split(self, catalog, reason, rejected_by, skipped, rule):
         out = reason != ''
-        meta = dict(catalog.meta, cleaner=repr(self), skipped_tests=list(skipped))
+        meta = dict(catalog.meta, cleaner=repr(self), skipped_tests=list(skipped),
+                    artifact_rule=rule)
         kept, rejected = catalog[~out], catalog[out]
         rejected['reason'] = reason[out]
         rejected['reason'].info.description = 'why the source was rejected (REJECTION_REASONS)'

@@ -265,7 +265,16 @@ def cmd_extract(args):
     _warn_jobs_without_tiles(args, extractor.tile_size)
     mosaic = read_mosaic(args.mosaic, args)
     start = time.perf_counter()
-    catalog = extractor.extract(mosaic)
+    if args.false_detections:
+        from ..pipeline import Pipeline
+        result = Pipeline(extractor, false_detections=True).run(mosaic)
+        catalog, report = result.catalog, result.false_detections
+        print(f'false detections of {args.mosaic} (the same extraction and default cleaning '
+              f'on the negated image): {report!r}')
+        for table in (report.by_snr, report.by_distance):
+            table.pprint_all()
+    else:
+        catalog = extractor.extract(mosaic)
     log.info('extraction took %.1f s', time.perf_counter() - start)
     write_table(catalog, output, overwrite=args.overwrite, inputs=[args.mosaic])
     meta = catalog.meta
@@ -358,16 +367,17 @@ def cmd_clean(args):
         raise ValueError(f'--regions {args.regions}: give a .reg (DS9) or .crtf (CASA) file name.')
     if args.min_value is not None and args.preset != 'research-2024':
         raise ValueError('--min-value applies to --preset research-2024 only.')
-    outputs = _check_outputs(args, [output, rejected_path, args.regions], [catalog_path],
-                            tables=[output, rejected_path])
+    outputs = _check_outputs(args, [output, rejected_path, args.regions],
+                             [catalog_path, args.mosaic], tables=[output, rejected_path])
     catalog = read_catalog(catalog_path)
+    mosaic = read_mosaic(args.mosaic, args) if args.mosaic is not None else None
     if args.preset == 'research-2023':
         cleaner = CatalogCleaner.research_2023()
     elif args.preset == 'research-2024':
         cleaner = CatalogCleaner.research_2024(min_value=args.min_value)
     else:
         cleaner = CatalogCleaner()
-    kept, rejected = cleaner.clean(catalog)
+    kept, rejected = cleaner.clean(catalog, mosaic=mosaic)
     with atomic_paths(outputs, overwrite=args.overwrite, inputs=[catalog_path]) as tmps:
         _write_tables([kept, rejected], outputs, tmps)
         if args.regions is not None:

@@ -274,6 +274,10 @@ def build_parser():
     _add_jobs(extract, 'the mosaic')
     _add_header_overrides(extract)
     _add_overwrite(extract, 'an existing catalogue')
+    extract.add_argument('--false-detections', action='store_true',
+                         help='also extract and clean the negated image and print the '
+                              'false-detection fraction per SNR and per distance from bright '
+                              'sources (lotss_tools.validation.false_detections)')
     extract.set_defaults(func=commands.cmd_extract)
 
     training = _subparser(sub, 'training', 'build a training set (patches and boxes)',
@@ -326,6 +330,11 @@ def build_parser():
                        help='research-2024 only: the extraction min_value, e.g. 0.1mJy/beam')
     clean.add_argument('--regions', type=Path,
                        help='also write a DS9 (.reg) or CASA CRTF (.crtf) region file')
+    clean.add_argument('--mosaic', type=Path,
+                       help='the mosaic the catalogue was extracted from: the default cleaner '
+                            'measures the artifact level on it (without it, the catalogue-only '
+                            'near-bright rule runs, with a warning)')
+    _add_header_overrides(clean, 'the mosaic')
     _add_overwrite(clean)
     clean.set_defaults(func=commands.cmd_clean)
 

@@ -76,6 +76,10 @@ MANIFEST_COLUMNS = {
                               'matcher, tiling) the mosaic was processed with'),
     'input_size': (u.byte, 'size of the input file when it was processed (-1: unknown)'),
     'input_sha256': (None, 'SHA-256 of the input file\'s bytes when it was processed'),
+    'n_negative': (None, 'kept detections on the negated image, SNR >= 5 (-1: not measured; '
+                         'run_survey(false_detections=True))'),
+    'false_detection_fraction': (None, 'n_negative / kept detections with SNR >= 5 (NaN: not '
+                                       'measured)'),
 }
 
 
@@ -285,7 +289,8 @@ class Manifest:
                 values = [(row.get('input') or {}).get(column[len('input_'):]) for row in rows]
             else:
                 values = [row.get(column) for row in rows]
-            if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss'):
+            if column in ('recall', 'precision', 'f1', 'time', 'worker_max_rss',
+                          'false_detection_fraction'):
                 data = np.array([np.nan if v is None else float(v) for v in values])
             elif column.startswith('n_') or column == 'input_size':
                 default = 1 if column == 'n_tiles' else -1

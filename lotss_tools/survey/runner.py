@@ -138,7 +138,8 @@ def _failed_record(name, path, phash, exc):
 
 def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=None,
                matcher=None, client=None, n_workers=None, resume=True, tile_size=None,
-               merge_radius=MERGE_RADIUS, progress=False, cluster_options=None):
+               merge_radius=MERGE_RADIUS, progress=False, cluster_options=None,
+               false_detections=False):
     """Process every mosaic of a survey, resumably, and merge them into one catalogue.
 
     Each mosaic is a task that runs the `~lotss_tools.Pipeline`: read it,
@@ -216,6 +217,11 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
         Show a progress bar over the mosaics.
     cluster_options : dict, optional
         More arguments of the new LocalCluster (``client=None`` only).
+    false_detections : bool
+        Also run each mosaic's extraction and cleaning on its negated image
+        (`~lotss_tools.validation.false_detections`, about twice the time)
+        and record ``n_negative`` and ``false_detection_fraction`` in the
+        manifest.
 
     Returns
     -------
@@ -263,11 +269,12 @@ def run_survey(mosaics, output_dir, *, extractor=None, cleaner=None, reference=N
                             f'not {type(extractor).__name__}.')
         extractor = extractor.with_params(tile_size=int(tile_size))
     reference_value, reference_description = _reference_table(reference)
-    pipeline = Pipeline(extractor, cleaner, matcher)
+    pipeline = Pipeline(extractor, cleaner, matcher, false_detections=false_detections)
     parameters = describe_parameters(
         extractor=pipeline.extractor, cleaner=pipeline.cleaner,
         matcher=pipeline.matcher if reference_value is not None else None,
-        reference=reference_description)
+        reference=reference_description,
+        **({'false_detections': True} if pipeline.false_detections else {}))
     phash = parameters_hash(parameters)
 
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -163,6 +163,10 @@ def process_mosaic(path, name, output_dir, *, pipeline=None, reference=None,
             record.update(n_reference=match.n_reference_counted,
                           n_matched=match.n_reference_found, recall=float(match.recall),
                           precision=float(match.precision), f1=float(match.f1))
+        if result.false_detections is not None:
+            summary = result.false_detections.summary()
+            record.update(n_negative=summary['n_negative'],
+                          false_detection_fraction=summary['false_detection_fraction'])
         write_footprint(mosaic, output_dir / files['footprint'])
         write_table(rejected, output_dir / files['rejected'], overwrite=True)
         write_table(kept, output_dir / files['catalog'], overwrite=True)

@@ -13,7 +13,10 @@ whose artifacts share the cleaner's geometry):
   anchored on LoTSS DR1 and FR I / FR II multi-component radio galaxies;
 * `source_mask`, `noise_autocorrelation`, `negative_tail_fraction`,
   `rms_variation`, `integral_counts`: what the documentation measures to
-  compare a sky with a real LoTSS image.
+  compare a sky with a real LoTSS image;
+* `false_detections`: the false detections of a pipeline measured from the
+  data, by running it on the negated image (`FalseDetectionReport`), on any
+  mosaic, simulated or real.
 
 Bad arguments raise `~lotss_tools.exceptions.InvalidParameterError`, a
 `ValueError` and a `~lotss_tools.exceptions.LotssToolsError`.
@@ -24,3 +27,4 @@ from .synthesis import *  # noqa: F401,F403
 from .population import *  # noqa: F401,F403
 from .sky import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
+from .negated_image import *  # noqa: F401,F403
