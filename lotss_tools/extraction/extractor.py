@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
+from scipy.ndimage import label as ndimage_label
 
 from .._params import ParamsMixin
 from ..exceptions import NoDetectionsWarning, UndersampledBeamWarning
 from ..mosaic import MIN_PIXELS_PER_BEAM
+from .._noise_kernels import FLUX, SNR
 from ..noise import NoiseModel, research_min_npix, research_thresholds
 from ..provenance import provenance_meta
 from ..schema import as_icrs, describe_columns
@@ -48,13 +50,6 @@ def _astrodendro_labels(image, min_value, min_delta, min_npix, structure):
     return labels
 
 
-def _labels(image, min_value, min_delta, min_npix, structure, backend):
-    if backend == 'astrodendro':
-        return _astrodendro_labels(image, min_value, min_delta, min_npix, structure)
-    dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix)
-    return dendrogram.leaf_labels() if structure == 'leaves' else dendrogram.trunk_labels()
-
-
 def _beam_in_pixels(mosaic):
     """``(major_fwhm, minor_fwhm, angle)`` of the beam in pixels, angle from +x (radians)."""
     major, minor = mosaic.beam_fwhm_pixels
@@ -62,6 +57,34 @@ def _beam_in_pixels(mosaic):
     tip = center.directional_offset_by(mosaic.beam.pa, mosaic.beam.major)
     (x0, y0), (x1, y1) = (mosaic.wcs.world_to_pixel(c) for c in (center, tip))
     return major, minor, float(np.arctan2(y1 - y0, x1 - x0))
+
+
+#: Rows of the bands an untiled extraction with local thresholds is computed in.
+_BAND_ROWS = 1024
+#: Half height of the first window around a band boundary (`DendroExtractor._seam_window`).
+_SEAM_ROWS = 64
+
+
+class _Percolates(Exception):
+    """Components above ``min_value`` span several bands: compute the mosaic at once."""
+
+
+def _threads_map(function, items, n_jobs):
+    """``[function(item) for item in items]`` on ``n_jobs`` threads (-1: one per core)."""
+    workers = min((os.cpu_count() or 1) if n_jobs == -1 else n_jobs, len(items))
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        return list(executor.map(function, items))
+
+
+def _trunks_on_rows(dendrogram, rows):
+    """Trunk ids of the structures owning pixels on the given rows of the index map."""
+    if not rows:
+        return np.zeros(0, np.int64)
+    ids = dendrogram.index_map[rows].ravel()
+    ids = np.unique(ids[ids >= 0])
+    return np.unique(dendrogram.ancestor[ids])
 
 
 def _touches_inner_edge(labels, window, shape):
@@ -141,13 +164,43 @@ class Extraction:
 
 
 class _Levels:
-    """The thresholds and images of one extraction, shared by its tiles (no state kept)."""
+    """The images and thresholds of one extraction, made window by window.
 
-    def __init__(self, thresholds, noise, image, flux, levels):
-        self.thresholds, self.noise = thresholds, noise
-        self.image, self.flux, self.levels = image, flux, levels
+    Shared, read-only, by the tiles of one extraction; nothing is kept
+    between extractions. With local thresholds the signal-to-noise and flux
+    images of a window are evaluated from the noise model's meshes when the
+    window is processed (`~lotss_tools.noise.NoiseModel`), so no full-size
+    background or rms map is ever made, and a pixel gets the same value in
+    every window that holds it.
+    """
+
+    def __init__(self, mosaic, noise, thresholds, levels, local):
+        self.mosaic, self.noise, self.thresholds = mosaic, noise, thresholds
+        self.levels, self.local = levels, local
+        self.shape = tuple(mosaic.shape)
         self.min_npix = thresholds.min_npix
         self.beam = None      # (major, minor, angle) in pixels for undersampled images
+
+    def image(self, window, n_jobs=1):
+        """The image the dendrogram runs on: ``(data - background) / rms`` (float32)
+        with local thresholds, else the valid data; NaN off the footprint."""
+        if self.local:
+            return self.noise._evaluate(self.mosaic, window, SNR, n_jobs).astype(
+                np.float32, copy=False)
+        return self._valid_data(window)
+
+    def flux(self, window, n_jobs=1):
+        """The background-subtracted image the structures are measured on."""
+        if self.local:
+            return self.noise._evaluate(self.mosaic, window, FLUX, n_jobs)
+        return self._valid_data(window)
+
+    def _valid_data(self, window):
+        data = self.mosaic.data[window]
+        valid = np.isfinite(data)
+        if self.mosaic.mask is not None:
+            valid &= ~np.asarray(self.mosaic.mask[window], bool)
+        return np.where(valid, data, np.nan)
 
 
 class DendroExtractor(ParamsMixin):
@@ -281,7 +334,7 @@ class DendroExtractor(ParamsMixin):
             rms maps (boxes of ``box_size`` beams).
         """
         return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
-                                      maps=self.threshold == 'local')
+                                      maps=self.threshold == 'local', n_jobs=self.n_jobs)
 
     def _thresholds(self, mosaic):
         """The thresholds for this mosaic: the settings, or derived from its pixels."""
@@ -308,21 +361,16 @@ class DendroExtractor(ParamsMixin):
                        mosaic.unit), min_npix, unit)
 
     def _levels(self, mosaic, noise, thresholds):
-        """The image the dendrogram runs on, its background-subtracted flux image,
-        and a function giving (min_value, min_delta) for a tile."""
-        valid = mosaic.footprint
+        """The images of the extraction (`_Levels`) and a function giving
+        ``(min_value, min_delta)`` for a tile's image."""
         if self.threshold == 'local':
-            flux = np.where(valid, mosaic.data - noise.background, np.nan)
-            with np.errstate(invalid='ignore', divide='ignore'):
-                image = (flux / noise.rms).astype(np.float32)
             levels = (thresholds.min_value, thresholds.min_delta)
-            return _Levels(thresholds, noise, image, flux, lambda tile_image: levels)
-        flux = np.where(valid, mosaic.data, np.nan)
+            return _Levels(mosaic, noise, thresholds, lambda tile_image: levels, local=True)
         if self.threshold == 'research':
             levels = (thresholds.min_value.to_value(mosaic.unit),
                       thresholds.min_delta.to_value(mosaic.unit))
-            return _Levels(thresholds, noise, flux, flux, lambda tile_image: levels)
-        mean = float(np.nanmean(flux))
+            return _Levels(mosaic, noise, thresholds, lambda tile_image: levels, local=False)
+        mean = float(np.nanmean(np.where(mosaic.footprint, mosaic.data, np.nan)))
         delta = thresholds.min_delta.to_value(mosaic.unit)
         fixed = (None if thresholds.min_value is None
                  else thresholds.min_value.to_value(mosaic.unit))
@@ -332,7 +380,7 @@ class DendroExtractor(ParamsMixin):
                 return fixed, delta
             level = float(np.nanpercentile(tile_image, 85))
             return (level if level > 0 else mean), delta
-        return _Levels(thresholds, noise, flux, flux, percentile_levels)
+        return _Levels(mosaic, noise, thresholds, percentile_levels, local=False)
 
     def _windows(self, shape):
         if self.tile_size is None:
@@ -342,21 +390,118 @@ class DendroExtractor(ParamsMixin):
         for number, tile in enumerate(grid):
             yield number, tile.slices, grid
 
-    def _structures_in(self, run, window):
-        sub = run.image[window]
-        if np.count_nonzero(np.isfinite(sub)) < 2 * run.min_npix:
+    def _structures_in(self, run, window, n_jobs=1, select=None, skip_sparse=True):
+        """Label image and measurements of the structures of one window.
+
+        The window's images are made here (on ``n_jobs`` threads, for a run
+        of one window) and each is freed as soon as it has served: at most
+        two window-sized arrays besides the mosaic are alive at a time.
+        ``select(dendrogram, ids)`` (fast backend) returns a mask of the
+        candidate structures (leaves or trunks) to keep; ``skip_sparse``
+        skips windows with fewer than ``2 * min_npix`` valid pixels.
+        """
+        image = run.image(window, n_jobs)
+        if skip_sparse and np.count_nonzero(np.isfinite(image)) < 2 * run.min_npix:
             return None, None
-        min_value, min_delta = run.levels(sub)
-        labels = _labels(sub, min_value, min_delta, run.min_npix, self.structure, self.backend)
+        min_value, min_delta = run.levels(image)
+        if self.backend == 'astrodendro':
+            labels = _astrodendro_labels(image, min_value, min_delta, run.min_npix,
+                                         self.structure)
+            del image
+        else:
+            dendrogram = compute_dendrogram(image, min_value, min_delta, run.min_npix)
+            del image
+            chosen = dendrogram.leaves if self.structure == 'leaves' else dendrogram.trunk
+            if select is not None:
+                chosen = chosen[select(dendrogram, chosen)]
+            labels = dendrogram.subtree_labels(chosen)
+            del dendrogram
         if labels.max() == 0:
             return labels, None
-        return labels, measure_structures(run.flux[window], labels,
-                                          gaussian_correction=self.gaussian_correction,
-                                          beam=run.beam)
+        return labels, self._measure(run.flux(window, n_jobs), labels, run)
+
+    # ------------------------------------------------------------ bands
+    def _banded(self, run):
+        """Whether an untiled extraction is computed in bands (`_band_parts`)."""
+        return (self.tile_size is None and run.local and self.backend == 'fast'
+                and run.shape[0] >= 2 * _BAND_ROWS and run.noise.n_valid >= 2 * run.min_npix)
+
+    def _band_parts(self, run):
+        """The structures of the whole mosaic, computed in bands of rows on ``n_jobs`` threads.
+
+        A dendrogram's structures lie inside connected components of the
+        pixels above ``min_value``, and each component's structures depend on
+        its pixels alone. So a band (`_BAND_ROWS` rows, a fixed size: the
+        result does not depend on ``n_jobs``) gives the structures of the
+        components that do not touch its inner edges exactly as the whole
+        mosaic would; the components touching a band boundary are computed
+        in a window around that boundary, grown until they are whole
+        (`_seam_window`). Returns ``(measured, window, labels)`` per part,
+        or None when the components percolate across the bands (very low
+        thresholds): the mosaic is then computed at once.
+        """
+        ny, nx = run.shape
+        edges = list(range(0, ny, _BAND_ROWS)) + [ny]
+        tasks = [(self._band, (slice(a, b), slice(0, nx))) for a, b in zip(edges[:-1], edges[1:])]
+        tasks += [(self._seam, row) for row in edges[1:-1]]
+        run.noise.has_maps and run.noise._maps      # build the interpolator before the threads
+        try:
+            results = _threads_map(lambda task: task[0](run, task[1]), tasks, self.n_jobs)
+        except _Percolates:
+            return None
+        return [part for part in results if part[0] is not None]
+
+    def _band(self, run, window):
+        """The structures of a band whose components do not touch its inner edges."""
+        (ys, _), ny = window, run.shape[0]
+        edge_rows = ([0] if ys.start > 0 else []) + ([ys.stop - ys.start - 1]
+                                                    if ys.stop < ny else [])
+
+        def away_from_edges(dendrogram, ids):
+            return ~np.isin(dendrogram.ancestor[ids], _trunks_on_rows(dendrogram, edge_rows))
+        labels, measured = self._structures_in(run, window, select=away_from_edges,
+                                               skip_sparse=False)
+        return measured, window, labels
+
+    def _seam(self, run, row):
+        """The structures of the components touching the band boundary above ``row``."""
+        window = self._seam_window(run, row)
+        seam_rows = [row - 1 - window[0].start, row - window[0].start]
+
+        def on_seam(dendrogram, ids):
+            return np.isin(dendrogram.ancestor[ids], _trunks_on_rows(dendrogram, seam_rows))
+        labels, measured = self._structures_in(run, window, select=on_seam, skip_sparse=False)
+        return measured, window, labels
+
+    def _seam_window(self, run, row):
+        """Rows around ``row`` holding whole every component (pixels above
+        ``min_value``, face-connected) that touches row ``row - 1`` or ``row``."""
+        ny, nx = run.shape
+        half = _SEAM_ROWS
+        while True:
+            y0, y1 = max(row - half, 0), min(row + half, ny)
+            window = (slice(y0, y1), slice(0, nx))
+            image = run.image(window)
+            components, _ = ndimage_label(image > run.levels(image)[0])
+            del image
+            seam = np.unique(components[row - 1 - y0:row + 1 - y0])
+            edges = np.unique(np.concatenate(
+                ([components[0]] if y0 > 0 else []) + ([components[-1]] if y1 < ny else [])
+                + [np.zeros(1, components.dtype)]))
+            if not np.any(np.isin(seam[seam > 0], edges)):
+                return window
+            if half >= 2 * _BAND_ROWS:
+                raise _Percolates()
+            half *= 2
+
+    def _measure(self, flux, labels, run):
+        """Measurements of the labelled structures of a window's flux image."""
+        return measure_structures(flux, labels, gaussian_correction=self.gaussian_correction,
+                                  beam=run.beam)
 
     def _grow_cut_source(self, run, window, peak):
         """Re-extract a source cut by a tile edge in ever larger windows."""
-        shape = run.image.shape
+        shape = run.shape
         (ys, xs) = window
         pad = self.tile_size // 2
         while True:
@@ -420,8 +565,12 @@ class DendroExtractor(ParamsMixin):
             parts.append(measured)
             label_images.append((window, labels) if self.segmentation else None)
         windows = list(self._windows(mosaic.shape))
+        banded = self._band_parts(run) if self._banded(run) else None
+        for measured, window, labels in banded or ():
+            add(measured, window, labels, 0)
         for (number, window, grid), (labels, measured) in zip(
-                windows, self._map_windows(run, [w for _, w, _ in windows])):
+                windows, self._map_windows(run, [w for _, w, _ in windows])
+                if banded is None else ()):
             if measured is None:
                 if labels is None:
                     log.info('tile %d skipped: fewer than %d valid pixels', number,
@@ -483,13 +632,17 @@ class DendroExtractor(ParamsMixin):
     def _map_windows(self, run, windows):
         """Dendrogram and measurements of each window, in order, on ``n_jobs`` threads.
 
-        The compiled backend releases the GIL, so tiles run in parallel.
+        The compiled backend releases the GIL, so tiles run in parallel; a
+        run of one window makes its images on ``n_jobs`` threads.
         """
         def work(window):
             return self._structures_in(run, window)
 
         show = self.progress and len(windows) > 1
-        if self.n_jobs == 1 or len(windows) == 1:
+        if len(windows) == 1:
+            # One window: its images are made on n_jobs threads instead.
+            results = iter([self._structures_in(run, windows[0], self.n_jobs)])
+        elif self.n_jobs == 1:
             results = (work(window) for window in windows)
         else:
             workers = os.cpu_count() if self.n_jobs == -1 else self.n_jobs
@@ -564,7 +717,7 @@ class DendroExtractor(ParamsMixin):
         beam_area = mosaic.beam_area.to_value(u.pix ** 2)
         px, py = columns['peak_x'].astype(int), columns['peak_y'].astype(int)
         if self.threshold == 'local':
-            rms = run.noise.rms[py, px] * to_mjy
+            rms = run.noise.rms_at(py, px) * to_mjy
         else:
             rms = np.full(px.size, run.noise.global_rms.to_value(u.mJy / u.beam))
         order = np.argsort(-columns['peak'], kind='stable')
@@ -595,6 +748,9 @@ class DendroExtractor(ParamsMixin):
         table['tile'] = columns['tile'].astype(int)
         describe_columns(table)
         table.meta.update(provenance_meta(mosaic, extractor=self))
-        table.meta.update(run.thresholds.as_meta(), threshold=self.threshold,
-                          global_rms=run.noise.global_rms.to_string())
+        table.meta.update(run.thresholds.as_meta(), threshold=self.threshold)
+        if self.threshold != 'local':
+            # The global rms is what the catalogue's rms means; with local
+            # thresholds nothing uses it, and it is not measured.
+            table.meta['global_rms'] = run.noise.global_rms.to_string()
         return table, {'part': columns['part'].astype(int), 'label': columns['label'].astype(int)}
