@@ -437,8 +437,9 @@ class DendroExtractor(ParamsMixin):
         mosaic would; the components touching a band boundary are computed
         in a window around that boundary, grown until they are whole
         (`_seam_window`). Returns ``(measured, window, labels)`` per part,
-        or None when the components percolate across the bands (very low
-        thresholds): the mosaic is then computed at once.
+        or None when a component touching a boundary spans more than half a
+        band (percolation at very low thresholds, or a source of more than
+        500 rows): the mosaic is then computed at once.
         """
         ny, nx = run.shape
         edges = list(range(0, ny, _BAND_ROWS)) + [ny]
@@ -490,9 +491,9 @@ class DendroExtractor(ParamsMixin):
                 + [np.zeros(1, components.dtype)]))
             if not np.any(np.isin(seam[seam > 0], edges)):
                 return window
-            if half >= 2 * _BAND_ROWS:
-                raise _Percolates()
             half *= 2
+            if half >= _BAND_ROWS:      # taller than a band: the bands gain nothing
+                raise _Percolates()
 
     def _measure(self, flux, labels, run):
         """Measurements of the labelled structures of a window's flux image."""
@@ -720,7 +721,9 @@ class DendroExtractor(ParamsMixin):
             rms = run.noise.rms_at(py, px) * to_mjy
         else:
             rms = np.full(px.size, run.noise.global_rms.to_value(u.mJy / u.beam))
-        order = np.argsort(-columns['peak'], kind='stable')
+        # Brightest first; equal peaks in the order of their peak pixels (row
+        # major), whatever the tiles or bands the sources came from.
+        order = np.lexsort((py.astype(np.int64) * mosaic.shape[1] + px, -columns['peak']))
         columns = {k: v[order] for k, v in columns.items()}
         eccentricity, rms = eccentricity[order], rms[order]
 
