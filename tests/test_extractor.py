@@ -397,3 +397,113 @@ def test_undersampled_image_is_measured_as_point_sources(pixel, rms):
     assert ratio.size == len(catalog)
     if pixel == 20.0:         # enough sources for statistics
         assert len(catalog) > 40 and 0.95 < np.median(ratio) < 1.06
+
+
+# ------------------------------------------------------------------ speed paths
+def photutils_reference(mosaic):
+    """The former path: photutils' full-resolution maps, one dendrogram of the whole mosaic."""
+    from lotss_tools.extraction import compute_dendrogram, measure_structures
+    from lotss_tools.noise import local_background
+    background = local_background(mosaic)
+    rms = background.background_rms
+    flux = np.where(mosaic.footprint, mosaic.data - background.background, np.nan)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        image = (flux / rms).astype(np.float32)
+    labels = compute_dendrogram(image, 2.5, 2.5, 8).leaf_labels()
+    return measure_structures(flux, labels), rms
+
+
+def test_catalogue_equals_the_photutils_map_path(simulated, catalog):
+    """Meshes evaluated window by window give the catalogue of photutils' full maps."""
+    mosaic = simulated[0]
+    measured, rms = photutils_reference(mosaic)
+    order = np.lexsort((measured['peak_y'] * mosaic.shape[1] + measured['peak_x'],
+                        -measured['peak']))
+    assert len(catalog) == order.size
+    for column, key in (('x', 'x'), ('y', 'y'), ('npix', 'npix')):
+        np.testing.assert_array_equal(np.asarray(catalog[column]), measured[key][order])
+    np.testing.assert_array_equal(catalog['peak_flux'].to_value(u.Jy / u.beam),
+                                  measured['peak'][order])
+    peaks = (measured['peak_y'][order], measured['peak_x'][order])
+    np.testing.assert_array_equal(catalog['local_rms'].value, rms[peaks] * 1e3)
+
+
+@pytest.fixture(scope='module')
+def tall():
+    """2048 rows: an untiled run is computed in two bands of 1024 rows and a seam
+    window; a bright extended source straddles the band boundary (row 1024)."""
+    mosaic, _ = simulate_mosaic((2048, 320), seed=13)
+    yy, xx = np.mgrid[:2048, :320]
+    blob = 2e-3 * np.exp(-0.5 * (((yy - 1020) / 20.0) ** 2 + ((xx - 160) / 9.0) ** 2))
+    return Mosaic((mosaic.data + blob).astype(np.float32), wcs=mosaic.wcs, unit=mosaic.unit,
+                  beam=mosaic.beam)
+
+
+def spy_on(monkeypatch, cls, name):
+    """Count the calls of a method."""
+    calls = []
+    original = getattr(cls, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(cls, name, wrapper)
+    return calls
+
+
+def assert_same_catalogue(a, b, exact_y=False):
+    """Same rows; y and the moments only to rounding (band coordinates)."""
+    assert len(a) == len(b) > 0
+    for name in ('x', 'total_flux', 'peak_flux', 'npix', 'local_rms', 'snr', 'tile'):
+        np.testing.assert_array_equal(np.asarray(a[name]), np.asarray(b[name]), err_msg=name)
+    np.testing.assert_allclose(np.asarray(a['y']), np.asarray(b['y']), rtol=0,
+                               atol=0 if exact_y else 1e-9)
+    for name in ('major_fwhm', 'minor_fwhm'):
+        np.testing.assert_allclose(a[name].value, b[name].value, rtol=1e-7, err_msg=name)
+
+
+def test_bands_give_the_structures_of_the_whole_mosaic(tall, monkeypatch):
+    from lotss_tools.extraction import extractor
+    seams = spy_on(monkeypatch, DendroExtractor, '_seam')
+    banded = DendroExtractor(segmentation=True).run(tall)
+    assert len(seams) == 1 and banded.n_tiles == 1
+    monkeypatch.setattr(extractor, '_BAND_ROWS', 10 ** 6)         # one window
+    whole = DendroExtractor(segmentation=True).run(tall)
+    assert len(seams) == 1
+    assert_same_catalogue(banded.catalog, whole.catalog)
+    # The source across the band boundary is reported once, whole.
+    near = np.hypot(banded.catalog['x'] - 160, banded.catalog['y'] - 1020) < 3
+    assert near.sum() == 1
+    source_id = banded.catalog['id'][near][0]
+    rows = np.nonzero(banded.segmentation.data == source_id)[0]
+    assert rows.min() < 1024 <= rows.max()
+    np.testing.assert_array_equal(banded.segmentation.data > 0, whole.segmentation.data > 0)
+
+
+def test_threads_do_not_change_the_catalogue(tall):
+    serial = DendroExtractor().extract(tall)
+    parallel = DendroExtractor(n_jobs=2).extract(tall)
+    for name in serial.colnames:
+        if name != 'sky_centroid':
+            np.testing.assert_array_equal(np.asarray(serial[name]), np.asarray(parallel[name]))
+    assert serial.meta['min_value'] == parallel.meta['min_value']
+
+
+def test_percolating_components_fall_back_to_one_window(tall, monkeypatch):
+    """A threshold below the noise joins everything: the mosaic is computed at once."""
+    from lotss_tools.extraction import extractor
+    low = dict(min_value=-1.0, min_delta=3.0)
+    fallbacks = spy_on(monkeypatch, DendroExtractor, '_map_windows')
+    banded = DendroExtractor(**low).extract(tall)
+    assert len(fallbacks) == 1
+    monkeypatch.setattr(extractor, '_BAND_ROWS', 10 ** 6)
+    assert_same_catalogue(banded, DendroExtractor(**low).extract(tall), exact_y=True)
+
+
+def test_local_extraction_makes_no_full_maps_and_no_global_rms(simulated):
+    extraction = DendroExtractor().run(simulated[0])
+    assert 'global_rms' not in extraction.catalog.meta
+    for lazy in ('global_rms', 'rms', 'background'):
+        assert lazy not in extraction.noise.__dict__
+    research = DendroExtractor.research_2023().extract(simulated[0])
+    assert research.meta['global_rms'] == extraction.noise.global_rms.to_string()
