@@ -357,14 +357,16 @@ def count_valid(data, mask, has_mask, y0, y1):
 def take_valid(data, mask, has_mask, y0, y1, seen, stride, out, taken):
     """Every ``stride``-th finite, unmasked pixel in C order (``data[valid][::stride]``),
     over rows ``[y0, y1)`` preceded by ``seen`` valid pixels, written from ``out[taken]``."""
+    skip = (stride - seen % stride) % stride       # valid pixels before the next one taken
     for y in range(y0, y1):
         for x in range(data.shape[1]):
             v = data[y, x]
             if np.isfinite(v) and not (has_mask and mask[y, x]):
-                if seen % stride == 0:
+                if skip == 0:
                     out[taken] = v
                     taken += 1
-                seen += 1
+                    skip = stride
+                skip -= 1
     return taken
 
 

@@ -517,6 +517,10 @@ class _MeshMaps:
         self.col_index, self.col_weight = zoom_taps(background_mesh.shape[1], box_pixels, shape[1])
         self.coefficients = tuple(spline_filter(mesh, order=3, output=np.float64, mode='reflect')
                                   for mesh in (background_mesh, rms_mesh))
+        # Interpolated along x once for all columns (n_mesh_rows x nx, small);
+        # every window takes its columns from these.
+        self.along = tuple(along_columns(c, self.col_index, self.col_weight, 0, shape[1])
+                           for c in self.coefficients)
         self.dtype = background_mesh.dtype
         self.limits = np.array([np.min(background_mesh), np.max(background_mesh),
                                 np.min(rms_mesh), np.max(rms_mesh)], self.dtype)
@@ -526,8 +530,7 @@ class _MeshMaps:
         (y0, y1, _), (x0, x1, _) = (s.indices(n) for s, n in zip(window, data.shape))
         data, mask, has_mask = _kernel_inputs(data, mask)
         out = np.empty((y1 - y0, x1 - x0), data.dtype)
-        along = [along_columns(c, self.col_index, self.col_weight, x0, x1)
-                 for c in self.coefficients]
+        along = [np.ascontiguousarray(a[:, x0:x1]) for a in self.along]
 
         def rows(first, last):
             evaluate_rows(data, mask, has_mask, y0 + first, y0 + last, x0, x1, self.row_index,

@@ -550,6 +550,17 @@ class DendroExtractor(ParamsMixin):
                           'that light a single pixel cannot pass the dendrogram min_delta test; '
                           'regrid to at least 2.5 pixels per beam for complete detection.',
                           UndersampledBeamWarning)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # With several threads, the mosaic's checksum (one serial pass,
+            # hashlib releases the GIL) is computed meanwhile.
+            if self.n_jobs == 1:
+                def provenance():
+                    return provenance_meta(mosaic, extractor=self)
+            else:
+                provenance = background.submit(provenance_meta, mosaic, extractor=self).result
+            return self._run(mosaic, noise, provenance)
+
+    def _run(self, mosaic, noise, provenance):
         if noise is None:
             noise = self.noise_model(mosaic)
         else:
@@ -591,7 +602,7 @@ class DendroExtractor(ParamsMixin):
                     if grown is not None:
                         add(grown, grown_window, grown_labels, number)
             add({k: v[keep] for k, v in measured.items()}, window, labels, number)
-        table, kept = self._table(mosaic, run, parts)
+        table, kept = self._table(mosaic, run, parts, provenance)
         table.meta['n_tiles'] = len(windows)
         if len(table) == 0:
             warnings.warn(f'no source found in mosaic {mosaic.name or "(unnamed)"} with '
@@ -692,7 +703,7 @@ class DendroExtractor(ParamsMixin):
         beam_area = mosaic.beam_area.to_value(u.pix ** 2)
         return beam_limited(columns, *_beam_in_pixels(mosaic), beam_area)
 
-    def _table(self, mosaic, run, parts):
+    def _table(self, mosaic, run, parts, provenance):
         keys = ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major', 'sigma_minor',
                 'theta', 'npix', 'tile', 'part', 'label') + (
                     ('beam_amplitude',) if run.beam is not None else ())
@@ -750,7 +761,7 @@ class DendroExtractor(ParamsMixin):
         table['npix'] = columns['npix'].astype(int)
         table['tile'] = columns['tile'].astype(int)
         describe_columns(table)
-        table.meta.update(provenance_meta(mosaic, extractor=self))
+        table.meta.update(provenance())
         table.meta.update(run.thresholds.as_meta(), threshold=self.threshold)
         if self.threshold != 'local':
             # The global rms is what the catalogue's rms means; with local
