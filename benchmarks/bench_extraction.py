@@ -5,7 +5,8 @@ Runs on simulated LoTSS-like mosaics (`lotss_tools.simulate.simulate_mosaic`):
 1. speed of the whole extraction with the compiled backend and with
    astrodendro itself, on the same image;
 2. wall time and peak memory of a full-size (8192 x 8192) mosaic, extracted in
-   a fresh process that reads the FITS file as a user would;
+   a fresh process that reads the FITS file as a user would, with one and two
+   threads (``n_jobs``; stage by stage in ``bench_extraction_speed.py``);
 3. quality against the simulated truth (`lotss_tools.score_against_truth`:
    optimal one-to-one match within `lotss_tools.radii.MATCH_RADIUS`, 6 arcsec)
    of: the default catalogue a user gets (`lotss_tools.Pipeline`: extraction
@@ -37,9 +38,12 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from lotss_tools import CatalogCleaner, DendroExtractor, Mosaic, Pipeline, score_against_truth
-from lotss_tools.schema import normalise_columns
-from lotss_tools.simulate import simulate_mosaic
+# This repository's package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lotss_tools import (CatalogCleaner, DendroExtractor, Mosaic, Pipeline,  # noqa: E402
+                         score_against_truth)
+from lotss_tools.schema import normalise_columns  # noqa: E402
+from lotss_tools.simulate import simulate_mosaic  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / 'docs' / 'benchmarks'
 
@@ -130,32 +134,46 @@ def speed(size, seed=1):
     return table
 
 
-def _extract_file(path, queue):
+def peak_memory_gib():
+    """Peak resident memory of this process (GiB): ``VmHWM`` where available, since
+    ``ru_maxrss`` inherits the high-water mark of the parent process on Linux."""
+    try:
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024 ** 2
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+
+
+def _extract_file(path, n_jobs, queue):
     start = time.perf_counter()
     mosaic = Mosaic.read(path)
-    catalog = DendroExtractor().extract(mosaic)
-    queue.put((time.perf_counter() - start, len(catalog),
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2))
+    catalog = DendroExtractor(n_jobs=n_jobs).extract(mosaic)
+    queue.put((time.perf_counter() - start, len(catalog), peak_memory_gib()))
 
 
 def full_mosaic(size):
+    """Read and extract a full-size mosaic in a fresh process, with one and two threads."""
     mosaic, truth = simulate_mosaic((size, size), seed=3)
+    table = QTable(names=('image', 'n_jobs', 'read + extract (s)', 'sources', 'peak memory (GiB)'),
+                   dtype=(str, int, float, int, float))
     with tempfile.TemporaryDirectory() as tmp:
         path = mosaic.write(Path(tmp) / 'big.fits')
         del mosaic
         # Warm the numba cache so compilation is not timed.
         DendroExtractor().extract(simulate_mosaic((128, 128), seed=0)[0])
         context = multiprocessing.get_context('spawn')
-        queue = context.Queue()
-        process = context.Process(target=_extract_file, args=(str(path), queue))
-        process.start()
-        elapsed, count, peak_gb = queue.get()
-        process.join()
-    table = QTable(names=('image', 'read + extract (s)', 'sources', 'peak memory (GB)'),
-                   dtype=(str, float, int, float))
-    table.add_row((f'{size}x{size}', elapsed, count, peak_gb))
+        for n_jobs in (1, 2):
+            queue = context.Queue()
+            process = context.Process(target=_extract_file, args=(str(path), n_jobs, queue))
+            process.start()
+            elapsed, count, peak_gb = queue.get()
+            process.join()
+            table.add_row((f'{size}x{size}', n_jobs, elapsed, count, peak_gb))
     table['read + extract (s)'].info.format = '.1f'
-    table['peak memory (GB)'].info.format = '.2f'
+    table['peak memory (GiB)'].info.format = '.2f'
     return table
 
 

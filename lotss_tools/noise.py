@@ -481,6 +481,18 @@ def background_meshes(data, box_pixels, *, mask=None, filter_size=3, exclude_per
     ------
     InvalidParameterError
         If no box keeps enough valid pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lotss_tools.noise import background_meshes, local_background
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> mosaic, truth = simulate_mosaic((300, 300), seed=1)
+    >>> background, rms = background_meshes(mosaic.data, 100)
+    >>> rms.shape
+    (3, 3)
+    >>> bool(np.array_equal(rms, local_background(mosaic).background_rms_mesh))
+    True
     """
     data, mask, has_mask = _kernel_inputs(np.asarray(data), mask)
     ny, nx = data.shape
@@ -690,6 +702,15 @@ class NoiseModel:
         -------
         rms : `~numpy.ndarray`
             Values in the image unit, in the map's data type.
+
+        Examples
+        --------
+        >>> from lotss_tools.noise import NoiseModel
+        >>> from lotss_tools.simulate import simulate_mosaic
+        >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+        >>> noise = NoiseModel.from_mosaic(mosaic)
+        >>> bool(noise.rms_at([100], [120])[0] == noise.rms[100, 120])
+        True
         """
         return self._maps.at(y, x, 1)
 

@@ -18,10 +18,10 @@ from astropy import units as u
 from astropy.table import QTable
 from scipy.ndimage import label as ndimage_label
 
+from .._noise_kernels import FLUX, SNR
 from .._params import ParamsMixin
 from ..exceptions import NoDetectionsWarning, UndersampledBeamWarning
 from ..mosaic import MIN_PIXELS_PER_BEAM
-from .._noise_kernels import FLUX, SNR
 from ..noise import NoiseModel, research_min_npix, research_thresholds
 from ..provenance import provenance_meta
 from ..schema import as_icrs, describe_columns
@@ -445,7 +445,7 @@ class DendroExtractor(ParamsMixin):
         edges = list(range(0, ny, _BAND_ROWS)) + [ny]
         tasks = [(self._band, (slice(a, b), slice(0, nx))) for a, b in zip(edges[:-1], edges[1:])]
         tasks += [(self._seam, row) for row in edges[1:-1]]
-        run.noise.has_maps and run.noise._maps      # build the interpolator before the threads
+        run.noise._maps          # the interpolator, built once before the threads start
         try:
             results = _threads_map(lambda task: task[0](run, task[1]), tasks, self.n_jobs)
         except _Percolates:
