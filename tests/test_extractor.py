@@ -480,13 +480,15 @@ def test_bands_give_the_structures_of_the_whole_mosaic(tall, monkeypatch):
     np.testing.assert_array_equal(banded.segmentation.data > 0, whole.segmentation.data > 0)
 
 
-def test_threads_do_not_change_the_catalogue(tall):
+@pytest.mark.parametrize('n_jobs', [2, -1])
+def test_threads_do_not_change_the_catalogue(tall, n_jobs):
     serial = DendroExtractor().extract(tall)
-    parallel = DendroExtractor(n_jobs=2).extract(tall)
+    parallel = DendroExtractor(n_jobs=n_jobs).extract(tall)
     for name in serial.colnames:
         if name != 'sky_centroid':
             np.testing.assert_array_equal(np.asarray(serial[name]), np.asarray(parallel[name]))
-    assert serial.meta['min_value'] == parallel.meta['min_value']
+    for key in ('min_value', 'mosaic_sha256', 'extractor_params'):
+        assert serial.meta[key] == parallel.meta[key]
 
 
 def test_percolating_components_fall_back_to_one_window(tall, monkeypatch):
