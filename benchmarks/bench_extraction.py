@@ -19,8 +19,10 @@
 2. speed of the whole extraction with the compiled backend and with
    astrodendro itself, on the same image;
 3. wall time and peak memory of a full-size (8192 x 8192) mosaic, extracted in
-   a fresh process that reads the FITS file as a user would, with the time of
-   the noise maps and of the rest (dendrogram, Gaussian fits, tables) apart.
+   a fresh process that reads the FITS file as a user would, with one and two
+   threads (``n_jobs``), the time of the noise maps and of the rest
+   (dendrogram, Gaussian fits, tables) apart (stage by stage in
+   ``bench_extraction_speed.py``).
 
 Usage::
 
@@ -163,21 +165,34 @@ def speed(size, seed=1):
     return table
 
 
-def _extract_file(path, queue):
+def peak_memory_gib():
+    """Peak resident memory of this process (GiB): ``VmHWM`` where available, since
+    ``ru_maxrss`` inherits the high-water mark of the parent process on Linux."""
+    try:
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024 ** 2
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+
+
+def _extract_file(path, n_jobs, queue):
     start = time.perf_counter()
     mosaic = Mosaic.read(path)
-    extractor = DendroExtractor()
+    extractor = DendroExtractor(n_jobs=n_jobs)
     read = time.perf_counter()
     noise = extractor.noise_model(mosaic)
     measured = time.perf_counter()
     extraction = extractor.run(mosaic, noise=noise)
     end = time.perf_counter()
     queue.put((end - start, len(extraction.catalog), len(extraction.components),
-               read - start, measured - read, end - measured,
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2))
+               read - start, measured - read, end - measured, peak_memory_gib()))
 
 
 def full_mosaic(size):
+    """Read and extract a full-size mosaic in a fresh process, with one and two threads."""
     mosaic, truth = simulate_mosaic((size, size), seed=3)
     with tempfile.TemporaryDirectory() as tmp:
         path = mosaic.write(Path(tmp) / 'big.fits')
@@ -185,20 +200,22 @@ def full_mosaic(size):
         # Warm the numba cache so compilation is not timed.
         DendroExtractor().extract(simulate_mosaic((128, 128), seed=0)[0])
         context = multiprocessing.get_context('spawn')
-        queue = context.Queue()
-        process = context.Process(target=_extract_file, args=(str(path), queue))
-        process.start()
-        elapsed, count, n_components, read, noise, rest, peak_gb = queue.get()
-        process.join()
-    table = QTable(names=('image', 'read + extract (s)', 'read (s)', 'noise maps (s)',
-                          'dendrogram + fits + tables (s)', 'sources', 'components',
-                          'peak memory (GB)'),
-                   dtype=(str, float, float, float, float, int, int, float))
-    table.add_row((f'{size}x{size}', elapsed, read, noise, rest, count, n_components, peak_gb))
+        table = QTable(names=('image', 'n_jobs', 'read + extract (s)', 'read (s)',
+                              'noise maps (s)', 'dendrogram + fits + tables (s)', 'sources',
+                              'components', 'peak memory (GiB)'),
+                       dtype=(str, int, float, float, float, float, int, int, float))
+        for n_jobs in (1, 2):
+            queue = context.Queue()
+            process = context.Process(target=_extract_file, args=(str(path), n_jobs, queue))
+            process.start()
+            elapsed, count, n_components, read, noise, rest, peak_gb = queue.get()
+            process.join()
+            table.add_row((f'{size}x{size}', n_jobs, elapsed, read, noise, rest, count,
+                           n_components, peak_gb))
     for name in ('read + extract (s)', 'read (s)', 'noise maps (s)',
                  'dendrogram + fits + tables (s)'):
         table[name].info.format = '.1f'
-    table['peak memory (GB)'].info.format = '.2f'
+    table['peak memory (GiB)'].info.format = '.2f'
     return table
 
 

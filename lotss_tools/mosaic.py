@@ -223,7 +223,7 @@ class Mosaic(NDData):
                 if name is None and 'OBJECT' not in hdulist[0].header:
                     name = path.name.split('.')[0]
                 mosaic = cls._from_hdulist(hdulist, str(path), hdu=hdu, beam=beam, unit=unit,
-                                           name=name)
+                                           name=name, owned=True)
                 mosaic.path = path
                 return mosaic
         except (InvalidMosaicError, FileNotFoundError):
@@ -232,7 +232,7 @@ class Mosaic(NDData):
             raise InvalidMosaicError(f'{path}: not a readable FITS image ({exc}).') from exc
 
     @classmethod
-    def _from_hdulist(cls, hdulist, source, *, hdu, beam, unit, name):
+    def _from_hdulist(cls, hdulist, source, *, hdu, beam, unit, name, owned=False):
         if hdu is not None:
             try:
                 chosen = hdulist[hdu]
@@ -243,10 +243,12 @@ class Mosaic(NDData):
             if not images:
                 raise InvalidMosaicError(f'{source}: contains no image data.')
             chosen = images[0]
-        return cls._from_hdu(chosen, source, beam=beam, unit=unit, name=name)
+        return cls._from_hdu(chosen, source, beam=beam, unit=unit, name=name, owned=owned)
 
     @classmethod
-    def _from_hdu(cls, hdu, source, *, beam, unit, name):
+    def _from_hdu(cls, hdu, source, *, beam, unit, name, owned=False):
+        """A mosaic from an HDU; ``owned``: the HDU was opened here and its data
+        array may be taken over (no copy of the image is made)."""
         header = hdu.header.copy()
         data = hdu.data
         if data is None or data.ndim < 2:
@@ -270,9 +272,15 @@ class Mosaic(NDData):
                 f'{wcs.wcs.lng + 1}, Dec axis {wcs.wcs.lat + 1}).')
         if beam is None:
             beam = beam_from_header(header, source)
+        if owned and data.flags.writeable:
+            # FITS is big-endian: swap the bytes in place rather than copying
+            # the image twice (read buffer, copy, native copy).
+            if not data.dtype.isnative:
+                data = data.byteswap(inplace=True).view(data.dtype.newbyteorder('='))
+        else:
+            data = np.array(data)       # never share the caller's HDU data
         try:
-            return cls(np.array(data), wcs=wcs.celestial, unit=unit, beam=beam, meta=header,
-                       name=name)
+            return cls(data, wcs=wcs.celestial, unit=unit, beam=beam, meta=header, name=name)
         except InvalidMosaicError as exc:
             if source in str(exc):
                 raise
@@ -404,8 +412,10 @@ class Mosaic(NDData):
         rms : `~astropy.units.Quantity`
             In the mosaic's unit.
         """
-        from .noise import robust_rms
-        return robust_rms(self.data[self.footprint], sigma=sigma, maxiters=maxiters) * self.unit
+        from .noise import _valid_sample, robust_rms
+        # The subsample robust_rms would take of data[footprint], without that copy.
+        return robust_rms(_valid_sample(self.data, self.mask)[0], sigma=sigma,
+                          maxiters=maxiters) * self.unit
 
     def research_thresholds(self, **kwargs):
         """The 2023 research rule for ``min_value``/``min_delta``/``min_npix``.

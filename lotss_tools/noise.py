@@ -14,21 +14,29 @@ Three levels of noise description are offered:
 global rms and the maps), so that it can be inspected or passed again.
 """
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from astropy import units as u
 from astropy.modeling import fitting, models
 from astropy.stats import SigmaClip, mad_std, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
+from numpy.lib.stride_tricks import sliding_window_view
 from photutils.background import Background2D, MADStdBackgroundRMS, MedianBackground
+from photutils.utils import ShepardIDWInterpolator
+from scipy.ndimage import spline_filter
 
-from .exceptions import NoiseModelMismatchError, ThresholdBelowNoiseWarning
+from ._noise_kernels import (BACKGROUND, MAD_TO_STD, RMS, SNR, along_columns, box_statistics,
+                             count_valid, evaluate_points, evaluate_rows, take_valid, zoom_taps)
+from .exceptions import InvalidParameterError, NoiseModelMismatchError, ThresholdBelowNoiseWarning
 
 __all__ = ['robust_rms', 'research_min_npix', 'research_thresholds',
-           'HistogramThresholds', 'local_background', 'NoiseModel',
-           'MIN_RELIABLE_THRESHOLD_SIGMAS']
+           'HistogramThresholds', 'local_background', 'background_meshes',
+           'NoiseModel', 'MIN_RELIABLE_THRESHOLD_SIGMAS', 'MAX_CLIP_ITERATIONS']
 
 #: Fraction of the pixel standard deviation above the median that bounds the
 #: noise peak used for the Gaussian fit (research value).
@@ -41,6 +49,8 @@ MIN_DELTA_SIGMAS = 3.0
 #: A derived ``min_value`` below this many robust-rms units follows the noise:
 #: `research_thresholds` then warns (`~lotss_tools.exceptions.ThresholdBelowNoiseWarning`).
 MIN_RELIABLE_THRESHOLD_SIGMAS = 1.0
+#: Sigma-clipping iterations of the background boxes (`local_background`, `NoiseModel`).
+MAX_CLIP_ITERATIONS = 10
 
 
 def _subsample(values, max_pixels):
@@ -241,7 +251,7 @@ def research_thresholds(image, *, noise_peak_fraction=NOISE_PEAK_FRACTION,
     """
     unit, min_npix = u.dimensionless_unscaled, None
     if hasattr(image, 'footprint') and hasattr(image, 'beam'):
-        values = image.data[image.footprint]
+        values = _valid_sample(image.data, image.mask, max_pixels)[0]
         unit = image.unit
         min_npix = research_min_npix(image.beam, image.pixel_scale)
     else:
@@ -300,6 +310,18 @@ def research_thresholds(image, *, noise_peak_fraction=NOISE_PEAK_FRACTION,
     return result
 
 
+def _box_pixels(mosaic, box_size):
+    """Side of the background boxes in pixels (`local_background`)."""
+    if isinstance(box_size, u.Quantity):
+        box_angle = box_size.to(u.arcsec)
+    else:
+        box_angle = box_size * mosaic.beam.major.to(u.arcsec)
+    box_pixels = int(round((box_angle / (mosaic.pixel_scale * u.pix)).decompose().value))
+    if box_pixels < 4:
+        raise ValueError(f'box_size of {box_pixels} pixels is too small for a noise estimate.')
+    return min(box_pixels, *mosaic.shape)
+
+
 def local_background(mosaic, box_size=25, filter_size=3, *, exclude_percentile=50.0,
                      sigma=3.0):
     """Background and rms maps of a mosaic, following the noise across it.
@@ -309,6 +331,10 @@ def local_background(mosaic, box_size=25, filter_size=3, *, exclude_percentile=5
     median (background) and MAD standard deviation (rms), the box values are
     median-filtered and interpolated back to full resolution. Blank (NaN)
     regions are a ``coverage_mask`` and get NaN in the maps.
+
+    `NoiseModel` computes the same maps (equal to float32 rounding) much
+    faster and without full-size temporaries; this function returns
+    photutils' own object, for its other features.
 
     Parameters
     ----------
@@ -328,21 +354,212 @@ def local_background(mosaic, box_size=25, filter_size=3, *, exclude_percentile=5
     -------
     background : `photutils.background.Background2D`
         ``background`` and ``background_rms`` hold the maps (in the image
-        unit's values, without unit).
+        unit's values, without unit). photutils computes them anew at every
+        read: read each once.
     """
-    if isinstance(box_size, u.Quantity):
-        box_angle = box_size.to(u.arcsec)
-    else:
-        box_angle = box_size * mosaic.beam.major.to(u.arcsec)
-    box_pixels = int(round((box_angle / (mosaic.pixel_scale * u.pix)).decompose().value))
-    if box_pixels < 4:
-        raise ValueError(f'box_size of {box_pixels} pixels is too small for a noise estimate.')
-    box_pixels = min(box_pixels, *mosaic.shape)
+    box_pixels = _box_pixels(mosaic, box_size)
     coverage = ~mosaic.footprint
     return Background2D(mosaic.data, box_pixels, coverage_mask=coverage, fill_value=np.nan,
                         filter_size=filter_size, exclude_percentile=exclude_percentile,
-                        sigma_clip=SigmaClip(sigma=sigma, maxiters=10),
+                        sigma_clip=SigmaClip(sigma=sigma, maxiters=MAX_CLIP_ITERATIONS),
                         bkg_estimator=MedianBackground(), bkg_rms_estimator=MADStdBackgroundRMS())
+
+
+def _workers(n_jobs):
+    return (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+
+
+def _in_threads(function, chunks, n_jobs):
+    """``function(*chunk)`` for every chunk, on ``n_jobs`` threads (the kernels release the GIL)."""
+    workers = min(_workers(n_jobs), len(chunks))
+    if workers <= 1:
+        return [function(*chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda chunk: function(*chunk), chunks))
+
+
+def _row_chunks(n_rows, n_jobs, per_worker=4):
+    """Consecutive ``(start, stop)`` row ranges: a few per thread, for load balance."""
+    n_chunks = min(n_rows, 1 if _workers(n_jobs) == 1 else per_worker * _workers(n_jobs))
+    edges = np.linspace(0, n_rows, max(n_chunks, 1) + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _kernel_inputs(data, mask):
+    """Data in a type the kernels compile for, and the mask (or a placeholder)."""
+    if data.dtype not in (np.float32, np.float64):
+        data = data.astype(np.float32 if data.dtype.itemsize <= 4 else np.float64)
+    if mask is None:
+        return data, np.zeros((1, 1), bool), False
+    return data, np.asarray(mask, bool), True
+
+
+def _valid_sample(data, mask=None, max_pixels=4_000_000, *, n_jobs=1):
+    """The valid pixels of an image at a regular stride, and their number, without a copy.
+
+    The same values, in the same order, as `robust_rms`'s subsample of
+    ``data[finite & ~mask]``: every ``ceil(n_valid / max_pixels)``-th valid
+    pixel in C order; counted and taken in bands of rows on ``n_jobs``
+    threads.
+
+    Returns
+    -------
+    values : `~numpy.ndarray`
+        1-D, at most ``max_pixels`` values, in the data type.
+    n_valid : int
+        Number of valid (finite, unmasked) pixels.
+    """
+    data, mask, has_mask = _kernel_inputs(np.asarray(data), mask)
+    chunks = _row_chunks(data.shape[0], n_jobs)
+    counts = _in_threads(lambda y0, y1: count_valid(data, mask, has_mask, y0, y1), chunks,
+                         n_jobs)
+    n_valid = int(sum(counts))
+    stride = max(1, int(np.ceil(n_valid / max_pixels)))
+    out = np.empty(-(-n_valid // stride), data.dtype)
+    seen = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    starts = -(-seen // stride)           # sample index of each chunk's first taken pixel
+    _in_threads(lambda y0, y1, before, first: take_valid(data, mask, has_mask, y0, y1,
+                                                         before, stride, out, first),
+                [(y0, y1, int(b), int(f)) for (y0, y1), b, f in zip(chunks, seen, starts)],
+                n_jobs)
+    return out, n_valid
+
+
+def _median_filter_mesh(mesh, size):
+    """photutils' median filter of a mesh: ``generic_filter(mesh, nanmedian, size,
+    mode='constant', cval=nan)``, vectorised (the same float64 medians)."""
+    if size == 1:
+        return mesh
+    padded = np.pad(mesh.astype(np.float64), size // 2, constant_values=np.nan)
+    windows = sliding_window_view(padded, (size, size)).reshape(*mesh.shape, size * size)
+    return np.nanmedian(windows, axis=-1).astype(mesh.dtype)
+
+
+def _fill_mesh(mesh):
+    """photutils' filling of excluded boxes: inverse-distance weighting of the
+    10 nearest measured boxes (`photutils.utils.ShepardIDWInterpolator`)."""
+    blank = np.isnan(mesh)
+    if not blank.any():
+        return mesh
+    interpolate = ShepardIDWInterpolator(np.column_stack(np.nonzero(~blank)), mesh[~blank])
+    filled = mesh.copy()
+    filled[blank] = interpolate(np.column_stack(np.nonzero(blank)), n_neighbors=10, power=1.0,
+                                eps=0.0, regularization=0.0)
+    return filled
+
+
+def background_meshes(data, box_pixels, *, mask=None, filter_size=3, exclude_percentile=50.0,
+                      sigma=3.0, n_jobs=1):
+    """Low-resolution background and rms meshes, as `local_background` makes them.
+
+    The same numbers as photutils' ``Background2D(...).background_mesh`` and
+    ``background_rms_mesh`` with the settings of `local_background`
+    (sigma-clipped median and MAD standard deviation per box, boxes with too
+    few valid pixels filled by inverse-distance weighting, median filter),
+    computed by compiled kernels that copy no more than a box at a time, on
+    ``n_jobs`` threads (see `lotss_tools._noise_kernels`).
+
+    Parameters
+    ----------
+    data : `~numpy.ndarray`, 2-D
+    box_pixels : int
+        Side of the boxes in pixels.
+    mask : `~numpy.ndarray` of bool, optional
+        True for pixels without data (as well as the non-finite ones).
+    filter_size, exclude_percentile, sigma
+        As in `local_background`.
+    n_jobs : int
+        Threads (-1: one per core).
+
+    Returns
+    -------
+    background, rms : `~numpy.ndarray`
+        Meshes of shape ``ceil(shape / box_pixels)``, in the data type
+        (float32 or float64).
+
+    Raises
+    ------
+    InvalidParameterError
+        If no box keeps enough valid pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lotss_tools.noise import background_meshes, local_background
+    >>> from lotss_tools.simulate import simulate_mosaic
+    >>> mosaic, truth = simulate_mosaic((300, 300), seed=1)
+    >>> background, rms = background_meshes(mosaic.data, 100)
+    >>> rms.shape
+    (3, 3)
+    >>> bool(np.array_equal(rms, local_background(mosaic).background_rms_mesh))
+    True
+    """
+    data, mask, has_mask = _kernel_inputs(np.asarray(data), mask)
+    ny, nx = data.shape
+    n_rows, n_cols = -(-ny // box_pixels), -(-nx // box_pixels)
+    background = np.empty((n_rows, n_cols), data.dtype)
+    rms = np.empty((n_rows, n_cols), data.dtype)
+    n_good = np.empty((n_rows, n_cols), np.int64)
+    constants = np.array([0.5, MAD_TO_STD], data.dtype)
+    good_threshold = (1 - exclude_percentile / 100.0) * box_pixels * box_pixels
+
+    def rows(first, last):
+        box_statistics(data, mask, has_mask, box_pixels, box_pixels, first, last, float(sigma),
+                       MAX_CLIP_ITERATIONS, good_threshold, constants, data.dtype == np.float32,
+                       background, rms, n_good)
+    _in_threads(rows, _row_chunks(n_rows, n_jobs), n_jobs)
+    if np.all(np.isnan(background)):
+        raise InvalidParameterError(
+            f'no background box of {box_pixels} x {box_pixels} pixels keeps more than '
+            f'{good_threshold:.0f} valid pixels (exclude_percentile {exclude_percentile:g}): '
+            'the coverage is too sparse for local maps at this box size.')
+    return (_median_filter_mesh(_fill_mesh(background), filter_size),
+            _median_filter_mesh(_fill_mesh(rms), filter_size))
+
+
+class _MeshMaps:
+    """Full-resolution maps of a background/rms mesh pair, evaluated where needed.
+
+    The cubic zoom photutils applies to its meshes, as spline coefficients
+    and at most four weights per row and column (`_noise_kernels.zoom_taps`).
+    """
+
+    def __init__(self, background_mesh, rms_mesh, box_pixels, shape):
+        self.row_index, self.row_weight = zoom_taps(background_mesh.shape[0], box_pixels, shape[0])
+        self.col_index, self.col_weight = zoom_taps(background_mesh.shape[1], box_pixels, shape[1])
+        self.coefficients = tuple(spline_filter(mesh, order=3, output=np.float64, mode='reflect')
+                                  for mesh in (background_mesh, rms_mesh))
+        # Interpolated along x once for all columns (n_mesh_rows x nx, small);
+        # every window takes its columns from these.
+        self.along = tuple(along_columns(c, self.col_index, self.col_weight, 0, shape[1])
+                           for c in self.coefficients)
+        self.dtype = background_mesh.dtype
+        self.limits = np.array([np.min(background_mesh), np.max(background_mesh),
+                                np.min(rms_mesh), np.max(rms_mesh)], self.dtype)
+
+    def evaluate(self, data, mask, window, what, n_jobs=1):
+        """`_noise_kernels.evaluate_rows` over a window, in row bands on ``n_jobs`` threads."""
+        (y0, y1, _), (x0, x1, _) = (s.indices(n) for s, n in zip(window, data.shape))
+        data, mask, has_mask = _kernel_inputs(data, mask)
+        out = np.empty((y1 - y0, x1 - x0), data.dtype)
+        along = [np.ascontiguousarray(a[:, x0:x1]) for a in self.along]
+
+        def rows(first, last):
+            evaluate_rows(data, mask, has_mask, y0 + first, y0 + last, x0, x1, self.row_index,
+                          self.row_weight, along[0], along[1], self.limits.astype(float),
+                          data.dtype == np.float32, what, out[first:last])
+        _in_threads(rows, _row_chunks(y1 - y0, n_jobs), n_jobs)
+        return out
+
+    def at(self, ys, xs, which):
+        """Map ``which`` (0: background, 1: rms) at integer pixels ``(ys, xs)``."""
+        ys = np.ascontiguousarray(ys, np.int64).ravel()
+        xs = np.ascontiguousarray(xs, np.int64).ravel()
+        out = np.empty(ys.size, self.dtype)
+        evaluate_points(ys, xs, self.row_index, self.row_weight, self.col_index,
+                        self.col_weight, self.coefficients[which],
+                        float(self.limits[2 * which]), float(self.limits[2 * which + 1]), out)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -355,22 +572,30 @@ class NoiseModel:
     same mosaic's noise twice. It belongs to one mosaic: using it with an
     image of another shape is refused (`check`).
 
+    The model keeps the low-resolution meshes of `local_background`, not
+    full-resolution maps: the extractor evaluates the maps tile by tile, and
+    the rms at source peaks pixel by pixel (`rms_at`). The full maps
+    (`background`, `rms`) are computed on first access and then kept.
+
     Attributes
     ----------
-    global_rms : `~astropy.units.Quantity`
-        Sigma-clipped rms of all valid pixels (`robust_rms`), in the image unit.
-    background, rms : `~numpy.ndarray` or None
-        Background and rms maps (`local_background`: photutils
-        `~photutils.background.Background2D`), values in the image unit, NaN
-        on blank pixels; None when made without maps (``maps=False``).
     shape : tuple of int
         Shape ``(ny, nx)`` of the mosaic the model was measured on.
     unit : `~astropy.units.Unit`
         Brightness unit of the mosaic (Jy/beam).
+    background_mesh, rms_mesh : `~numpy.ndarray` or None
+        photutils' ``background_mesh`` and ``background_rms_mesh`` of
+        `local_background` (one value per box, after filling and median
+        filtering), in the image unit's values; None when made without maps
+        (``maps=False``).
+    box_pixels : int or None
+        Side of the background boxes in pixels.
     box_size : float or `~astropy.units.Quantity` or None
         Background box size (beams, or an angle) of the maps.
     mosaic : str
         Name of the mosaic it was measured on.
+    n_valid : int
+        Number of valid (finite, unmasked) pixels of the mosaic.
 
     Examples
     --------
@@ -378,22 +603,25 @@ class NoiseModel:
     >>> from lotss_tools.simulate import simulate_mosaic
     >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
     >>> noise = NoiseModel.from_mosaic(mosaic)
-    >>> noise.shape, noise.rms.shape
-    ((256, 256), (256, 256))
+    >>> noise.shape, noise.rms.shape, noise.rms_mesh.shape
+    ((256, 256), (256, 256), (3, 3))
     >>> bool(60 < noise.global_rms.to_value('uJy/beam') < 110)
     True
     """
 
-    global_rms: u.Quantity
-    background: object = field(repr=False)
-    rms: object = field(repr=False)
     shape: tuple
     unit: u.UnitBase
+    background_mesh: object = field(default=None, repr=False)
+    rms_mesh: object = field(default=None, repr=False)
+    box_pixels: object = None
     box_size: object = None
     mosaic: str = ''
+    n_valid: int = 0
+    _footprint: object = field(default=None, repr=False)     # packed bits
+    _rms_sample: object = field(default=None, repr=False)
 
     @classmethod
-    def from_mosaic(cls, mosaic, *, box_size=25, maps=True):
+    def from_mosaic(cls, mosaic, *, box_size=25, maps=True, n_jobs=1):
         """Measure the noise of a mosaic.
 
         Parameters
@@ -402,24 +630,125 @@ class NoiseModel:
         box_size : float or `~astropy.units.Quantity`
             Background box size, in beams or as an angle (`local_background`).
         maps : bool
-            Also make the background and rms maps (needed by the local
-            signal-to-noise thresholds); False measures the global rms only.
+            Also measure the background and rms meshes (needed by the local
+            signal-to-noise thresholds); False keeps the global rms only.
+        n_jobs : int
+            Threads for the box statistics (-1: one per core); the model
+            does not depend on it.
 
         Returns
         -------
         noise : `NoiseModel`
         """
-        background = local_background(mosaic, box_size=box_size) if maps else None
-        return cls(global_rms=mosaic.global_rms(),
-                   background=None if background is None else background.background,
-                   rms=None if background is None else background.background_rms,
-                   shape=tuple(mosaic.shape), unit=mosaic.unit,
-                   box_size=box_size if maps else None, mosaic=str(mosaic.name or ''))
+        data, mask = mosaic.data, mosaic.mask
+        sample, n_valid = _valid_sample(data, mask, n_jobs=n_jobs)
+        footprint = meshes = box_pixels = None
+        if maps:
+            box_pixels = _box_pixels(mosaic, box_size)
+            meshes = background_meshes(data, box_pixels, mask=mask, n_jobs=n_jobs)
+            footprint = np.packbits(mosaic.footprint)
+        return cls(shape=tuple(mosaic.shape), unit=mosaic.unit,
+                   background_mesh=None if meshes is None else meshes[0],
+                   rms_mesh=None if meshes is None else meshes[1], box_pixels=box_pixels,
+                   box_size=box_size if maps else None, mosaic=str(mosaic.name or ''),
+                   n_valid=n_valid, _footprint=footprint, _rms_sample=sample)
+
+    @cached_property
+    def global_rms(self):
+        """Sigma-clipped rms of all valid pixels (`robust_rms`), in the image unit.
+
+        The same number as `~lotss_tools.Mosaic.global_rms`, computed on first
+        access (the local-threshold extraction does not need it).
+        """
+        return robust_rms(self._rms_sample) * self.unit
 
     @property
     def has_maps(self):
-        """True when the model holds background and rms maps."""
-        return self.rms is not None
+        """True when the model holds background and rms meshes."""
+        return self.rms_mesh is not None
+
+    @cached_property
+    def _maps(self):
+        if not self.has_maps:
+            raise NoiseModelMismatchError('this noise model has no maps: make it with '
+                                          'maps=True.')
+        return _MeshMaps(self.background_mesh, self.rms_mesh, self.box_pixels, self.shape)
+
+    def _full_map(self, what):
+        valid = np.unpackbits(self._footprint, count=int(np.prod(self.shape))).reshape(self.shape)
+        placeholder = np.zeros(self.shape, self.background_mesh.dtype)   # finite everywhere
+        out = self._maps.evaluate(placeholder, ~valid.view(bool), (slice(None), slice(None)),
+                                  what)
+        return out
+
+    @cached_property
+    def background(self):
+        """Background map (values in the image unit; NaN on blank pixels), made on first access."""
+        return self._full_map(BACKGROUND)
+
+    @cached_property
+    def rms(self):
+        """Rms map (values in the image unit; NaN on blank pixels), made on first access."""
+        return self._full_map(RMS)
+
+    def rms_at(self, y, x):
+        """The rms map at integer pixels ``(y, x)``, without making the map.
+
+        Parameters
+        ----------
+        y, x : array-like of int
+
+        Returns
+        -------
+        rms : `~numpy.ndarray`
+            Values in the image unit, in the map's data type.
+
+        Examples
+        --------
+        >>> from lotss_tools.noise import NoiseModel
+        >>> from lotss_tools.simulate import simulate_mosaic
+        >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+        >>> noise = NoiseModel.from_mosaic(mosaic)
+        >>> bool(noise.rms_at([100], [120])[0] == noise.rms[100, 120])
+        True
+        """
+        return self._maps.at(y, x, 1)
+
+    def background_at(self, y, x):
+        """The background map at integer pixels ``(y, x)``; see `rms_at`."""
+        return self._maps.at(y, x, 0)
+
+    def _evaluate(self, mosaic, window, what, n_jobs=1):
+        """Background, rms, flux (``data - background``) or signal-to-noise over a window."""
+        return self._maps.evaluate(mosaic.data, mosaic.mask, window, what, n_jobs)
+
+    def signal_to_noise(self, mosaic, window=(slice(None), slice(None)), *, n_jobs=1):
+        """``(data - background) / rms`` of the mosaic over a window, without full maps.
+
+        Parameters
+        ----------
+        mosaic : `~lotss_tools.Mosaic`
+            The mosaic this model was measured on (or its negation).
+        window : tuple of two slices
+            ``(rows, columns)``; the whole image by default.
+        n_jobs : int
+            Threads.
+
+        Returns
+        -------
+        snr : `~numpy.ndarray`
+            NaN on blank and masked pixels.
+
+        Examples
+        --------
+        >>> from lotss_tools.noise import NoiseModel
+        >>> from lotss_tools.simulate import simulate_mosaic
+        >>> mosaic, truth = simulate_mosaic((256, 256), seed=1)
+        >>> noise = NoiseModel.from_mosaic(mosaic)
+        >>> noise.signal_to_noise(mosaic, (slice(10, 20), slice(0, 256))).shape
+        (10, 256)
+        """
+        return self._evaluate(mosaic, window, SNR, n_jobs)
 
     def check(self, mosaic, *, maps=False):
         """Refuse a model that does not belong to ``mosaic`` (or lacks needed maps).

@@ -410,3 +410,135 @@ def test_undersampled_image_is_measured_as_point_sources(pixel, rms):
     assert ratio.size == len(catalog)
     if pixel == 20.0:         # enough sources for statistics
         assert len(catalog) > 40 and 0.95 < np.median(ratio) < 1.06
+
+
+# ------------------------------------------------------------------ speed paths
+def photutils_reference(mosaic):
+    """The former path: photutils' full-resolution maps, one dendrogram of the whole mosaic."""
+    from lotss_tools.extraction import compute_dendrogram, measure_structures
+    from lotss_tools.noise import local_background
+    background = local_background(mosaic)
+    rms = background.background_rms
+    flux = np.where(mosaic.footprint, mosaic.data - background.background, np.nan)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        image = (flux / rms).astype(np.float32)
+    labels = compute_dendrogram(image, 2.5, 2.5, 8).leaf_labels()
+    return measure_structures(flux, labels), rms
+
+
+def test_catalogue_equals_the_photutils_map_path(simulated):
+    """Meshes evaluated window by window give the catalogue of photutils' full maps."""
+    mosaic = simulated[0]
+    catalog = DendroExtractor(measurement='moments').extract(mosaic)
+    measured, rms = photutils_reference(mosaic)
+    order = np.lexsort((measured['peak_y'] * mosaic.shape[1] + measured['peak_x'],
+                        -measured['peak']))
+    assert len(catalog) == order.size
+    for column, key in (('x', 'x'), ('y', 'y'), ('npix', 'npix')):
+        np.testing.assert_array_equal(np.asarray(catalog[column]), measured[key][order])
+    np.testing.assert_array_equal(catalog['peak_flux'].to_value(u.Jy / u.beam),
+                                  measured['peak'][order])
+    peaks = (measured['peak_y'][order], measured['peak_x'][order])
+    np.testing.assert_array_equal(catalog['local_rms'].value, rms[peaks] * 1e3)
+
+
+@pytest.fixture(scope='module')
+def tall():
+    """2048 rows: an untiled run is computed in two bands of 1024 rows and a seam
+    window; a bright extended source straddles the band boundary (row 1024)."""
+    mosaic, _ = simulate_mosaic((2048, 320), seed=13)
+    yy, xx = np.mgrid[:2048, :320]
+    blob = 2e-3 * np.exp(-0.5 * (((yy - 1020) / 20.0) ** 2 + ((xx - 160) / 9.0) ** 2))
+    return Mosaic((mosaic.data + blob).astype(np.float32), wcs=mosaic.wcs, unit=mosaic.unit,
+                  beam=mosaic.beam)
+
+
+def spy_on(monkeypatch, cls, name):
+    """Count the calls of a method."""
+    calls = []
+    original = getattr(cls, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(cls, name, wrapper)
+    return calls
+
+
+def assert_same_catalogue(a, b, exact_y=False):
+    """Same rows; y and the moments only to rounding (band coordinates).
+
+    Gaussian catalogues (``fit_flag`` present) are least-squares fits started
+    from windows whose coordinates differ by the band offset: the same
+    sources and pixels, the fitted values to rounding (1e-9).
+    """
+    assert len(a) == len(b) > 0
+    if 'fit_flag' in a.colnames:
+        for name in a.colnames:
+            if name == 'sky_centroid':
+                continue
+            x, y = np.asarray(a[name]), np.asarray(b[name])
+            if name == 'island_id':        # numbered in the order windows report them
+                x, y = (np.unique(v, return_inverse=True)[1].ravel() for v in (x, y))
+                x, y = (np.unique(v, return_index=True)[1][v] for v in (x, y))
+            if x.dtype.kind == 'f':
+                np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12, err_msg=name)
+            else:
+                np.testing.assert_array_equal(x, y, err_msg=name)
+        return
+    for name in ('x', 'total_flux', 'peak_flux', 'npix', 'local_rms', 'snr', 'tile'):
+        np.testing.assert_array_equal(np.asarray(a[name]), np.asarray(b[name]), err_msg=name)
+    np.testing.assert_allclose(np.asarray(a['y']), np.asarray(b['y']), rtol=0,
+                               atol=0 if exact_y else 1e-9)
+    for name in ('major_fwhm', 'minor_fwhm'):
+        np.testing.assert_allclose(a[name].value, b[name].value, rtol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize('measurement', ['moments', 'gaussian'])
+def test_bands_give_the_structures_of_the_whole_mosaic(tall, monkeypatch, measurement):
+    from lotss_tools.extraction import extractor
+    seams = spy_on(monkeypatch, DendroExtractor, '_seam')
+    banded = DendroExtractor(segmentation=True, measurement=measurement).run(tall)
+    assert len(seams) == 1 and banded.n_tiles == 1
+    monkeypatch.setattr(extractor, '_BAND_ROWS', 10 ** 6)         # one window
+    whole = DendroExtractor(segmentation=True, measurement=measurement).run(tall)
+    assert len(seams) == 1
+    assert_same_catalogue(banded.catalog, whole.catalog)
+    # The source across the band boundary is reported once, whole.
+    near = np.hypot(banded.catalog['x'] - 160, banded.catalog['y'] - 1020) < 3
+    assert near.sum() == 1
+    source_id = banded.catalog['id'][near][0]
+    rows = np.nonzero(banded.segmentation.data == source_id)[0]
+    assert rows.min() < 1024 <= rows.max()
+    np.testing.assert_array_equal(banded.segmentation.data > 0, whole.segmentation.data > 0)
+
+
+@pytest.mark.parametrize('n_jobs', [2, -1])
+def test_threads_do_not_change_the_catalogue(tall, n_jobs):
+    serial = DendroExtractor().extract(tall)
+    parallel = DendroExtractor(n_jobs=n_jobs).extract(tall)
+    for name in serial.colnames:
+        if name != 'sky_centroid':
+            np.testing.assert_array_equal(np.asarray(serial[name]), np.asarray(parallel[name]))
+    for key in ('min_value', 'mosaic_sha256', 'extractor_params'):
+        assert serial.meta[key] == parallel.meta[key]
+
+
+def test_percolating_components_fall_back_to_one_window(tall, monkeypatch):
+    """A threshold below the noise joins everything: the mosaic is computed at once."""
+    from lotss_tools.extraction import extractor
+    low = dict(min_value=-1.0, min_delta=3.0)
+    fallbacks = spy_on(monkeypatch, DendroExtractor, '_map_windows')
+    banded = DendroExtractor(**low).extract(tall)
+    assert len(fallbacks) == 1
+    monkeypatch.setattr(extractor, '_BAND_ROWS', 10 ** 6)
+    assert_same_catalogue(banded, DendroExtractor(**low).extract(tall), exact_y=True)
+
+
+def test_local_extraction_makes_no_full_maps_and_no_global_rms(simulated):
+    extraction = DendroExtractor().run(simulated[0])
+    assert 'global_rms' not in extraction.catalog.meta
+    for lazy in ('global_rms', 'rms', 'background'):
+        assert lazy not in extraction.noise.__dict__
+    research = DendroExtractor.research_2023().extract(simulated[0])
+    assert research.meta['global_rms'] == extraction.noise.global_rms.to_string()

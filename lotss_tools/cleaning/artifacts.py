@@ -105,14 +105,13 @@ def artifact_level(mosaic, coords, *, noise=None, box=ARTIFACT_BOX, mask=None):
     level = np.full(x.shape, np.nan)
     inside = np.isfinite(x) & np.isfinite(y) & (x > -0.5) & (x < nx - 0.5) & (y > -0.5) & (
         y < ny - 0.5)
-    data, background, rms = mosaic.data, noise.background, noise.rms
-    blank = ~mosaic.footprint if mask is None else (~mosaic.footprint | np.asarray(mask, bool))
+    blank = None if mask is None else np.asarray(mask, bool)
     for k in np.flatnonzero(inside):
         ix, iy = int(round(x[k])), int(round(y[k]))
         window = (slice(max(iy - half, 0), iy + half + 1), slice(max(ix - half, 0), ix + half + 1))
-        with np.errstate(invalid='ignore', divide='ignore'):
-            negative = (background[window] - data[window]) / rms[window]
-        negative = negative[~blank[window] & np.isfinite(negative)]
+        negative = -noise.signal_to_noise(mosaic, window)        # NaN off the footprint
+        keep = np.isfinite(negative) if blank is None else np.isfinite(negative) & ~blank[window]
+        negative = negative[keep]
         if negative.size:
             level[k] = negative.max()
     return level

@@ -57,9 +57,7 @@ def _deepest_negative(mosaic, noise, rows=512):
     """Largest ``-(data - background) / rms`` of the image (-inf if none), by blocks of rows."""
     deepest = -np.inf
     for start in range(0, mosaic.shape[0], rows):
-        block = slice(start, start + rows)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            values = (noise.background[block] - mosaic.data[block]) / noise.rms[block]
+        values = -noise.signal_to_noise(mosaic, (slice(start, start + rows), slice(None)))
         values = values[np.isfinite(values)]
         if values.size:
             deepest = max(deepest, float(values.max()))
@@ -489,7 +487,7 @@ class CatalogCleaner(ParamsMixin):
         ny, nx = mosaic.shape
         ix = np.clip(np.rint(np.nan_to_num(np.atleast_1d(x), nan=-1)), 0, nx - 1).astype(int)
         iy = np.clip(np.rint(np.nan_to_num(np.atleast_1d(y), nan=-1)), 0, ny - 1).astype(int)
-        rms = noise.rms[iy, ix] * mosaic.unit.to(u.mJy / u.beam)
+        rms = noise.rms_at(iy, ix) * mosaic.unit.to(u.mJy / u.beam)
         with np.errstate(invalid='ignore', divide='ignore'):
             snr = peak / rms
         # Only sources that a level as high as the image's most negative

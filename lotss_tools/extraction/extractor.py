@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
+from scipy.ndimage import label as ndimage_label
 
+from .._noise_kernels import FLUX, RMS, SNR
 from .._params import ParamsMixin
 from ..exceptions import InvalidMosaicError, NoDetectionsWarning, UndersampledBeamWarning
 from ..mosaic import MIN_PIXELS_PER_BEAM, _as_mosaic
@@ -50,15 +52,13 @@ def _astrodendro_labels(image, min_value, min_delta, min_npix, structure):
     return labels
 
 
-def _labels(image, min_value, min_delta, min_npix, structure, backend):
-    if backend == 'astrodendro':
-        return _astrodendro_labels(image, min_value, min_delta, min_npix, structure)
-    dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix)
-    return dendrogram.leaf_labels() if structure == 'leaves' else dendrogram.trunk_labels()
+def _island_labels(image, min_value, min_delta, min_npix, backend, select=None):
+    """Label images of the trunks (islands) and of their leaves, of one dendrogram.
 
-
-def _island_labels(image, min_value, min_delta, min_npix, backend):
-    """Label images of the trunks (islands) and of the leaves of one dendrogram."""
+    ``select(dendrogram, trunk_ids)`` (fast backend) keeps some trunks only
+    (the bands of an untiled extraction); the leaves are those of the kept
+    trunks.
+    """
     if backend == 'astrodendro':
         from astrodendro import Dendrogram
         dendrogram = Dendrogram.compute(image, min_value=min_value, min_delta=min_delta,
@@ -71,7 +71,11 @@ def _island_labels(image, min_value, min_delta, min_npix, backend):
             images.append(labels)
         return tuple(images)
     dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix)
-    return dendrogram.trunk_labels(), dendrogram.leaf_labels()
+    trunks = dendrogram.trunk
+    if select is not None:
+        trunks = trunks[select(dendrogram, trunks)]
+    leaves = dendrogram.leaves[np.isin(dendrogram.ancestor[dendrogram.leaves], trunks)]
+    return dendrogram.subtree_labels(trunks), dendrogram.subtree_labels(leaves)
 
 
 def _beam_in_pixels(mosaic):
@@ -81,6 +85,34 @@ def _beam_in_pixels(mosaic):
     tip = center.directional_offset_by(mosaic.beam.pa, mosaic.beam.major)
     (x0, y0), (x1, y1) = (mosaic.wcs.world_to_pixel(c) for c in (center, tip))
     return major, minor, float(np.arctan2(y1 - y0, x1 - x0))
+
+
+#: Rows of the bands an untiled extraction with local thresholds is computed in.
+_BAND_ROWS = 1024
+#: Half height of the first window around a band boundary (`DendroExtractor._seam_window`).
+_SEAM_ROWS = 64
+
+
+class _Percolates(Exception):
+    """Components above ``min_value`` span several bands: compute the mosaic at once."""
+
+
+def _threads_map(function, items, n_jobs):
+    """``[function(item) for item in items]`` on ``n_jobs`` threads (-1: one per core)."""
+    workers = min((os.cpu_count() or 1) if n_jobs == -1 else n_jobs, len(items))
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        return list(executor.map(function, items))
+
+
+def _trunks_on_rows(dendrogram, rows):
+    """Trunk ids of the structures owning pixels on the given rows of the index map."""
+    if not rows:
+        return np.zeros(0, np.int64)
+    ids = dendrogram.index_map[rows].ravel()
+    ids = np.unique(ids[ids >= 0])
+    return np.unique(dendrogram.ancestor[ids])
 
 
 def _touches_inner_edge(labels, window, shape):
@@ -166,13 +198,55 @@ class Extraction:
 
 
 class _Levels:
-    """The thresholds and images of one extraction, shared by its tiles (no state kept)."""
+    """The images and thresholds of one extraction, made window by window.
 
-    def __init__(self, thresholds, noise, image, flux, levels):
-        self.thresholds, self.noise = thresholds, noise
-        self.image, self.flux, self.levels = image, flux, levels
+    Shared, read-only, by the tiles of one extraction; nothing is kept
+    between extractions. With local thresholds the signal-to-noise and flux
+    images of a window are evaluated from the noise model's meshes when the
+    window is processed (`~lotss_tools.noise.NoiseModel`), so no full-size
+    background or rms map is ever made, and a pixel gets the same value in
+    every window that holds it.
+    """
+
+    def __init__(self, mosaic, noise, thresholds, levels, local):
+        self.mosaic, self.noise, self.thresholds = mosaic, noise, thresholds
+        self.levels, self.local = levels, local
+        self.shape = tuple(mosaic.shape)
         self.min_npix = thresholds.min_npix
         self.beam = None      # (major, minor, angle) in pixels for undersampled images
+
+    def image(self, window, n_jobs=1):
+        """The image the dendrogram runs on: ``(data - background) / rms`` (float32)
+        with local thresholds, else the valid data; NaN off the footprint."""
+        if self.local:
+            return self.noise._evaluate(self.mosaic, window, SNR, n_jobs).astype(
+                np.float32, copy=False)
+        return self._valid_data(window)
+
+    def flux(self, window, n_jobs=1):
+        """The background-subtracted image the structures are measured on."""
+        if self.local:
+            return self.noise._evaluate(self.mosaic, window, FLUX, n_jobs)
+        return self._valid_data(window)
+
+    def rms(self, window, n_jobs=1):
+        """The noise the fits weight by: the rms map over the window (local
+        thresholds), else the global rms (a number), in the image unit."""
+        if self.local:
+            return self.noise._evaluate(self.mosaic, window, RMS, n_jobs)
+        return self.global_rms
+
+    @property
+    def global_rms(self):
+        """The mosaic's global rms as a number in the image unit."""
+        return float(self.noise.global_rms.to_value(self.mosaic.unit))
+
+    def _valid_data(self, window):
+        data = self.mosaic.data[window]
+        valid = np.isfinite(data)
+        if self.mosaic.mask is not None:
+            valid &= ~np.asarray(self.mosaic.mask[window], bool)
+        return np.where(valid, data, np.nan)
 
 
 class DendroExtractor(ParamsMixin):
@@ -343,8 +417,8 @@ class DendroExtractor(ParamsMixin):
         """
         try:
             return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
-                                          maps=self.threshold == 'local')
-        except ValueError as exc:      # photutils: no box has enough valid pixels
+                                          maps=self.threshold == 'local', n_jobs=self.n_jobs)
+        except ValueError as exc:      # no box has enough valid pixels
             n_valid = int(mosaic.footprint.sum())
             box = (self.box_size if isinstance(self.box_size, u.Quantity)
                    else f'{self.box_size:g} beams')
@@ -382,21 +456,16 @@ class DendroExtractor(ParamsMixin):
                        mosaic.unit), min_npix, unit)
 
     def _levels(self, mosaic, noise, thresholds):
-        """The image the dendrogram runs on, its background-subtracted flux image,
-        and a function giving (min_value, min_delta) for a tile."""
-        valid = mosaic.footprint
+        """The images of the extraction (`_Levels`) and a function giving
+        ``(min_value, min_delta)`` for a tile's image."""
         if self.threshold == 'local':
-            flux = np.where(valid, mosaic.data - noise.background, np.nan)
-            with np.errstate(invalid='ignore', divide='ignore'):
-                image = (flux / noise.rms).astype(np.float32)
             levels = (thresholds.min_value, thresholds.min_delta)
-            return _Levels(thresholds, noise, image, flux, lambda tile_image: levels)
-        flux = np.where(valid, mosaic.data, np.nan)
+            return _Levels(mosaic, noise, thresholds, lambda tile_image: levels, local=True)
         if self.threshold == 'research':
             levels = (thresholds.min_value.to_value(mosaic.unit),
                       thresholds.min_delta.to_value(mosaic.unit))
-            return _Levels(thresholds, noise, flux, flux, lambda tile_image: levels)
-        mean = float(np.nanmean(flux))
+            return _Levels(mosaic, noise, thresholds, lambda tile_image: levels, local=False)
+        mean = float(np.nanmean(np.where(mosaic.footprint, mosaic.data, np.nan)))
         delta = thresholds.min_delta.to_value(mosaic.unit)
         fixed = (None if thresholds.min_value is None
                  else thresholds.min_value.to_value(mosaic.unit))
@@ -406,7 +475,7 @@ class DendroExtractor(ParamsMixin):
                 return fixed, delta
             level = float(np.nanpercentile(tile_image, 85))
             return (level if level > 0 else mean), delta
-        return _Levels(thresholds, noise, flux, flux, percentile_levels)
+        return _Levels(mosaic, noise, thresholds, percentile_levels, local=False)
 
     def _windows(self, shape):
         if self.tile_size is None:
@@ -416,36 +485,136 @@ class DendroExtractor(ParamsMixin):
         for number, tile in enumerate(grid):
             yield number, tile.slices, grid
 
-    def _structures_in(self, run, window):
-        sub = run.image[window]
-        if np.count_nonzero(np.isfinite(sub)) < 2 * run.min_npix:
+    def _structures_in(self, run, window, n_jobs=1, select=None, skip_sparse=True):
+        """Label image and measurements of the structures of one window.
+
+        The window's images are made here (on ``n_jobs`` threads, for a run
+        of one window) and each is freed as soon as it has served: at most
+        two window-sized arrays besides the mosaic are alive at a time.
+        ``select(dendrogram, ids)`` (fast backend) returns a mask of the
+        candidate structures (leaves or trunks) to keep; ``skip_sparse``
+        skips windows with fewer than ``2 * min_npix`` valid pixels.
+        """
+        image = run.image(window, n_jobs)
+        if skip_sparse and np.count_nonzero(np.isfinite(image)) < 2 * run.min_npix:
             return None, None
-        min_value, min_delta = run.levels(sub)
+        min_value, min_delta = run.levels(image)
         if self.measurement == 'gaussian':
-            return self._islands_in(run, window, sub, min_value, min_delta)
-        labels = _labels(sub, min_value, min_delta, run.min_npix, self.structure, self.backend)
+            islands, leaves = _island_labels(image, min_value, min_delta, run.min_npix,
+                                             self.backend, select)
+            del image
+            if islands.max() == 0:
+                return islands, None
+            return islands, self._fit_window(run, window, islands, leaves, n_jobs)
+        if self.backend == 'astrodendro':
+            labels = _astrodendro_labels(image, min_value, min_delta, run.min_npix,
+                                         self.structure)
+            del image
+        else:
+            dendrogram = compute_dendrogram(image, min_value, min_delta, run.min_npix)
+            del image
+            chosen = dendrogram.leaves if self.structure == 'leaves' else dendrogram.trunk
+            if select is not None:
+                chosen = chosen[select(dendrogram, chosen)]
+            labels = dendrogram.subtree_labels(chosen)
+            del dendrogram
         if labels.max() == 0:
             return labels, None
-        return labels, measure_structures(run.flux[window], labels,
-                                          gaussian_correction=self.gaussian_correction,
-                                          beam=run.beam)
+        return labels, self._measure(run.flux(window, n_jobs), labels, run)
 
-    def _islands_in(self, run, window, sub, min_value, min_delta):
-        """Islands (trunks) of a window and the Gaussians fitted to them (per component)."""
-        islands, leaves = _island_labels(sub, min_value, min_delta, run.min_npix, self.backend)
-        if islands.max() == 0:
-            return islands, None
-        rms = run.rms if np.ndim(run.rms) == 0 else run.rms[window]
-        measured, run.fit_meta = measure_window(run.flux[window], rms, islands, leaves,
+    # ------------------------------------------------------------ bands
+    def _banded(self, run):
+        """Whether an untiled extraction is computed in bands (`_band_parts`)."""
+        return (self.tile_size is None and run.local and self.backend == 'fast'
+                and run.shape[0] >= 2 * _BAND_ROWS and run.noise.n_valid >= 2 * run.min_npix)
+
+    def _band_parts(self, run):
+        """The structures of the whole mosaic, computed in bands of rows on ``n_jobs`` threads.
+
+        A dendrogram's structures lie inside connected components of the
+        pixels above ``min_value``, and each component's structures depend on
+        its pixels alone. So a band (`_BAND_ROWS` rows, a fixed size: the
+        result does not depend on ``n_jobs``) gives the structures of the
+        components that do not touch its inner edges exactly as the whole
+        mosaic would; the components touching a band boundary are computed
+        in a window around that boundary, grown until they are whole
+        (`_seam_window`). Returns ``(measured, window, labels)`` per part,
+        or None when a component touching a boundary spans more than half a
+        band (percolation at very low thresholds, or a source of more than
+        500 rows): the mosaic is then computed at once.
+        """
+        ny, nx = run.shape
+        edges = list(range(0, ny, _BAND_ROWS)) + [ny]
+        tasks = [(self._band, (slice(a, b), slice(0, nx))) for a, b in zip(edges[:-1], edges[1:])]
+        tasks += [(self._seam, row) for row in edges[1:-1]]
+        run.noise._maps          # the interpolator, built once before the threads start
+        try:
+            results = _threads_map(lambda task: task[0](run, task[1]), tasks, self.n_jobs)
+        except _Percolates:
+            return None
+        return [part for part in results if part[0] is not None]
+
+    def _band(self, run, window):
+        """The structures of a band whose components do not touch its inner edges."""
+        (ys, _), ny = window, run.shape[0]
+        edge_rows = ([0] if ys.start > 0 else []) + ([ys.stop - ys.start - 1]
+                                                    if ys.stop < ny else [])
+
+        def away_from_edges(dendrogram, ids):
+            return ~np.isin(dendrogram.ancestor[ids], _trunks_on_rows(dendrogram, edge_rows))
+        labels, measured = self._structures_in(run, window, select=away_from_edges,
+                                               skip_sparse=False)
+        return measured, window, labels
+
+    def _seam(self, run, row):
+        """The structures of the components touching the band boundary above ``row``."""
+        window = self._seam_window(run, row)
+        seam_rows = [row - 1 - window[0].start, row - window[0].start]
+
+        def on_seam(dendrogram, ids):
+            return np.isin(dendrogram.ancestor[ids], _trunks_on_rows(dendrogram, seam_rows))
+        labels, measured = self._structures_in(run, window, select=on_seam, skip_sparse=False)
+        return measured, window, labels
+
+    def _seam_window(self, run, row):
+        """Rows around ``row`` holding whole every component (pixels above
+        ``min_value``, face-connected) that touches row ``row - 1`` or ``row``."""
+        ny, nx = run.shape
+        half = _SEAM_ROWS
+        while True:
+            y0, y1 = max(row - half, 0), min(row + half, ny)
+            window = (slice(y0, y1), slice(0, nx))
+            image = run.image(window)
+            components, _ = ndimage_label(image > run.levels(image)[0])
+            del image
+            seam = np.unique(components[row - 1 - y0:row + 1 - y0])
+            edges = np.unique(np.concatenate(
+                ([components[0]] if y0 > 0 else []) + ([components[-1]] if y1 < ny else [])
+                + [np.zeros(1, components.dtype)]))
+            if not np.any(np.isin(seam[seam > 0], edges)):
+                return window
+            half *= 2
+            if half >= _BAND_ROWS:      # taller than a band: the bands gain nothing
+                raise _Percolates()
+
+    def _measure(self, flux, labels, run):
+        """Measurements of the labelled structures of a window's flux image."""
+        return measure_structures(flux, labels, gaussian_correction=self.gaussian_correction,
+                                  beam=run.beam)
+
+    def _fit_window(self, run, window, islands, leaves, n_jobs=1):
+        """The Gaussians fitted to the islands (trunks) of a window, per component."""
+        rms = run.rms(window, n_jobs)
+        measured, run.fit_meta = measure_window(run.flux(window, n_jobs), rms, islands, leaves,
                                                 run.beam_sigma, n_jobs=run.fit_jobs,
                                                 beam=run.beam)
         if measured['label'].size == 0:
-            return islands, None
-        return islands, measured
+            return None
+        return measured
 
     def _grow_cut_source(self, run, window, peak):
         """Re-extract a source cut by a tile edge in ever larger windows."""
-        shape = run.image.shape
+        shape = run.shape
         (ys, xs) = window
         pad = self.tile_size // 2
         while True:
@@ -501,6 +670,17 @@ class DendroExtractor(ParamsMixin):
                           'that light a single pixel cannot pass the dendrogram min_delta test; '
                           'regrid to at least 2.5 pixels per beam for complete detection.',
                           UndersampledBeamWarning)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # With several threads, the mosaic's checksum (one serial pass,
+            # hashlib releases the GIL) is computed meanwhile.
+            if self.n_jobs == 1:
+                def provenance():
+                    return provenance_meta(mosaic, extractor=self)
+            else:
+                provenance = background.submit(provenance_meta, mosaic, extractor=self).result
+            return self._run(mosaic, noise, provenance)
+
+    def _run(self, mosaic, noise, provenance):
         if noise is None:
             noise = self.noise_model(mosaic)
         else:
@@ -519,8 +699,12 @@ class DendroExtractor(ParamsMixin):
             parts.append(measured)
             label_images.append((window, labels) if self.segmentation else None)
         windows = list(self._windows(mosaic.shape))
+        banded = self._band_parts(run) if self._banded(run) else None
+        for measured, window, labels in banded or ():
+            add(measured, window, labels, 0)
         for (number, window, grid), (labels, measured) in zip(
-                windows, self._map_windows(run, [w for _, w, _ in windows])):
+                windows, self._map_windows(run, [w for _, w, _ in windows])
+                if banded is None else ()):
             if measured is None:
                 if labels is None:
                     log.info('tile %d skipped: fewer than %d valid pixels', number,
@@ -540,7 +724,7 @@ class DendroExtractor(ParamsMixin):
                     if grown is not None:
                         add(grown, grown_window, grown_labels, number)
             add({k: v[keep] for k, v in measured.items()}, window, labels, number)
-        table, kept, components = self._table(mosaic, run, parts)
+        table, kept, components = self._table(mosaic, run, parts, provenance)
         table.meta['n_tiles'] = len(windows)
         if len(table) == 0:
             warnings.warn(f'no source found in mosaic {mosaic.name or "(unnamed)"} with '
@@ -595,13 +779,17 @@ class DendroExtractor(ParamsMixin):
     def _map_windows(self, run, windows):
         """Dendrogram and measurements of each window, in order, on ``n_jobs`` threads.
 
-        The compiled backend releases the GIL, so tiles run in parallel.
+        The compiled backend releases the GIL, so tiles run in parallel; a
+        run of one window makes its images on ``n_jobs`` threads.
         """
         def work(window):
             return self._structures_in(run, window)
 
         show = self.progress and len(windows) > 1
-        if self.n_jobs == 1 or len(windows) == 1:
+        if len(windows) == 1:
+            # One window: its images are made on n_jobs threads instead.
+            results = iter([self._structures_in(run, windows[0], self.n_jobs)])
+        elif self.n_jobs == 1:
             results = (work(window) for window in windows)
         else:
             workers = os.cpu_count() if self.n_jobs == -1 else self.n_jobs
@@ -672,17 +860,14 @@ class DendroExtractor(ParamsMixin):
         return beam_limited(columns, *_beam_in_pixels(mosaic), beam_area)
 
     def _prepare_fits(self, mosaic, run):
-        """What the Gaussian fits of every window share: the noise, the beam, the threads."""
-        if self.threshold == 'local':
-            run.rms = run.noise.rms
-        else:
-            run.rms = float(run.noise.global_rms.to_value(mosaic.unit))
+        """What the Gaussian fits of every window share: the beam, the threads."""
         run.beam_sigma = tuple(np.array(mosaic.beam_fwhm_pixels) / SIGMA_TO_FWHM)
-        # Tiles run on n_jobs threads already; a single window fits its islands on them.
-        run.fit_jobs = self.n_jobs if self.tile_size is None else 1
+        # Tiles and bands run on n_jobs threads already; a single window fits its
+        # islands on them.
+        run.fit_jobs = self.n_jobs if self.tile_size is None and not self._banded(run) else 1
         run.fit_meta = None
 
-    def _source_tables(self, mosaic, run, parts):
+    def _source_tables(self, mosaic, run, parts, provenance):
         """Source and component tables of the islands each window owns (Gaussian fits)."""
         keys = WINDOW_KEYS + ('tile', 'part')
         columns = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
@@ -698,17 +883,16 @@ class DendroExtractor(ParamsMixin):
         columns['island'] = np.unique(part * (int(label.max(initial=0)) + 1) + label,
                                       return_inverse=True)[1].ravel() + 1
         x, y = columns['x'], columns['y']
-        if np.ndim(run.rms) == 0:
-            local = np.full(x.size, run.rms)
-        else:
-            ny, nx = run.rms.shape
-            at = (np.clip(np.rint(y).astype(int), 0, ny - 1), np.clip(np.rint(x).astype(int),
-                                                                      0, nx - 1))
-            local = run.rms[at]
+        if run.local:
+            ny, nx = run.shape
+            local = run.noise.rms_at(np.clip(np.rint(y).astype(int), 0, ny - 1),
+                                     np.clip(np.rint(x).astype(int), 0, nx - 1)).astype(float)
             # A centre on a blanked pixel: the rms at the island's peak.
             missing = ~np.isfinite(local)
-            local[missing] = run.rms[columns['peak_y'][missing].astype(int),
-                                     columns['peak_x'][missing].astype(int)]
+            local[missing] = run.noise.rms_at(columns['peak_y'][missing].astype(int),
+                                              columns['peak_x'][missing].astype(int))
+        else:
+            local = np.full(x.size, run.global_rms)
         columns['local_rms'] = local
         meta = run.fit_meta or {}
         table, components, source_of_row = source_tables(
@@ -725,10 +909,11 @@ class DendroExtractor(ParamsMixin):
             components['source_id'] = new_id[np.asarray(components['source_id'])]
             components['component_id'] = np.arange(1, len(components) + 1)
             source_of_row = new_id[source_of_row]
-        table.meta.update(provenance_meta(mosaic, extractor=self))
+        table.meta.update(provenance())
         table.meta.update(run.thresholds.as_meta(), threshold=self.threshold,
-                          global_rms=run.noise.global_rms.to_string(),
                           measurement=self.measurement)
+        if self.threshold != 'local':
+            table.meta['global_rms'] = run.noise.global_rms.to_string()
         components.meta.update(table.meta)
         kept = {'part': columns['part'].astype(int), 'island': columns['label'].astype(int),
                 'x': x, 'y': y, 'peak': columns['peak'], 'sigma_major': columns['sigma_major'],
@@ -736,9 +921,9 @@ class DendroExtractor(ParamsMixin):
                 'source_id': source_of_row}
         return table, kept, components
 
-    def _table(self, mosaic, run, parts):
+    def _table(self, mosaic, run, parts, provenance):
         if self.measurement == 'gaussian':
-            return self._source_tables(mosaic, run, parts)
+            return self._source_tables(mosaic, run, parts, provenance)
         keys = ('x', 'y', 'peak_x', 'peak_y', 'flux', 'peak', 'sigma_major', 'sigma_minor',
                 'theta', 'npix', 'tile', 'part', 'label') + (
                     ('beam_amplitude',) if run.beam is not None else ())
@@ -764,10 +949,12 @@ class DendroExtractor(ParamsMixin):
         beam_area = mosaic.beam_area.to_value(u.pix ** 2)
         px, py = columns['peak_x'].astype(int), columns['peak_y'].astype(int)
         if self.threshold == 'local':
-            rms = run.noise.rms[py, px] * to_mjy
+            rms = run.noise.rms_at(py, px) * to_mjy
         else:
             rms = np.full(px.size, run.noise.global_rms.to_value(u.mJy / u.beam))
-        order = np.argsort(-columns['peak'], kind='stable')
+        # Brightest first; equal peaks in the order of their peak pixels (row
+        # major), whatever the tiles or bands the sources came from.
+        order = np.lexsort((py.astype(np.int64) * mosaic.shape[1] + px, -columns['peak']))
         columns = {k: v[order] for k, v in columns.items()}
         eccentricity, rms = eccentricity[order], rms[order]
 
@@ -794,8 +981,11 @@ class DendroExtractor(ParamsMixin):
         table['npix'] = columns['npix'].astype(int)
         table['tile'] = columns['tile'].astype(int)
         describe_columns(table)
-        table.meta.update(provenance_meta(mosaic, extractor=self))
-        table.meta.update(run.thresholds.as_meta(), threshold=self.threshold,
-                          global_rms=run.noise.global_rms.to_string())
+        table.meta.update(provenance())
+        table.meta.update(run.thresholds.as_meta(), threshold=self.threshold)
+        if self.threshold != 'local':
+            # The global rms is what the catalogue's rms means; with local
+            # thresholds nothing uses it, and it is not measured.
+            table.meta['global_rms'] = run.noise.global_rms.to_string()
         return table, {'part': columns['part'].astype(int),
                        'label': columns['label'].astype(int)}, None

@@ -11,6 +11,7 @@ negated / positive per signal-to-noise bin and per distance from the bright
 sources, before and after cleaning.
 """
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
@@ -75,17 +76,20 @@ def negated_mosaic(mosaic, *, mask=None):
 def negated_noise(noise):
     """The `~lotss_tools.noise.NoiseModel` of the negated mosaic: background negated, same rms.
 
-    The background and rms maps (`~lotss_tools.noise.local_background`:
+    The background and rms meshes (`~lotss_tools.noise.local_background`:
     sigma-clipped medians and MAD standard deviations in boxes, median
-    filtered and interpolated) change sign and stay the same under negation
-    respectively, so measuring them again on ``-image`` gives these maps
-    (identical to the last bit on the shipped real cutout). Reusing them
-    spares the time and makes sure both signs are judged against one noise.
+    filtered) change sign and stay the same under negation respectively, and
+    so do the maps interpolated from them, so measuring them again on
+    ``-image`` gives these maps (identical to the last bit on the shipped
+    real cutout). Reusing them spares the time and makes sure both signs are
+    judged against one noise.
     """
-    return NoiseModel(global_rms=noise.global_rms,
-                      background=None if noise.background is None else -noise.background,
-                      rms=noise.rms, shape=noise.shape, unit=noise.unit,
-                      box_size=noise.box_size, mosaic=f'{noise.mosaic or "mosaic"}-negated')
+    sample = noise._rms_sample
+    return dataclasses.replace(
+        noise,
+        background_mesh=None if noise.background_mesh is None else -noise.background_mesh,
+        _rms_sample=None if sample is None else -sample,
+        mosaic=f'{noise.mosaic or "mosaic"}-negated')
 
 
 @dataclass
