@@ -20,22 +20,14 @@ default cleaner's image test were chosen on interferometer-made skies with
 seeds `lotss_tools.cleaning.ARTIFACT_TUNING_SEEDS` (1-16), and on no
 `simulate_mosaic` sky at all.
 
-The peers run as LoTSS and their authors run them: PyBDSF with the LoTSS
-settings (``thresh_isl=4``, ``thresh_pix=5``, ``rms_box=(150, 15)``,
-``adaptive_rms_box=True``), Aegean with BANE's background and noise (seed 5
-sigma, flood 4 sigma, positive sources only: by default Aegean also reports
-negative islands), photutils with its own `Background2D` (boxes of 100
-pixels) and ``detect_sources`` at 5 sigma with 8 pixels, deblended when
-scikit-image is installed (not in this environment). Their catalogues are
-cached on disk (``--cache``) by a hash of the image, with the time the run
-took, since they take a minute or more per 2048 x 2048 image on a shared
-machine.
+The peers (PyBDSF with the LoTSS DR2 settings, Aegean + BANE, photutils)
+are defined once, in ``_peers.py``. Their catalogues are cached on disk
+(``--cache``) by a hash of the image and of the peer's settings, with the
+time the run took, since they take a minute or more per 2048 x 2048 image on
+a shared machine.
 """
 
-import contextlib
 import hashlib
-import io
-import logging
 import os
 import tempfile
 import warnings
@@ -55,8 +47,10 @@ from lotss_tools.schema import catalog_coordinates, normalise_columns, read_colu
 from lotss_tools.simulate import simulate_mosaic
 from lotss_tools.validation import negated_mosaic, simulate_interferometer_sky
 
+from _peers import PEERS, available_peers, settings_digest  # noqa: E402 (benchmarks folder)
+
 __all__ = ['HELD_OUT_SEEDS', 'TUNING_SEEDS', 'FAMILIES', 'Sky', 'make_sky', 'real_cutout',
-           'PEERS', 'peer_catalog', 'label_counts']
+           'peer_catalog', 'label_counts', 'default_cache', 'available_peers']
 
 #: Seeds of the benchmark skies: not those the defaults were chosen on.
 HELD_OUT_SEEDS = (201, 202, 203, 204)
@@ -146,106 +140,6 @@ def label_counts(labels, rejected):
 
 
 # ------------------------------------------------------------------- peers
-def _pybdsf(path):
-    import bdsf
-    logging.getLogger('PyBDSF').setLevel(logging.ERROR)
-    out = Path(path).with_name('srl.fits')
-    with contextlib.redirect_stdout(io.StringIO()):      # PyBDSF prints even when quiet
-        image = bdsf.process_image(str(path), thresh_isl=4.0, thresh_pix=5.0,
-                                   rms_box=(150, 15), adaptive_rms_box=True, quiet=True,
-                                   frequency=144e6)
-        image.write_catalog(outfile=str(out), format='fits', catalog_type='srl', clobber=True)
-    if not out.exists():                     # no source: PyBDSF writes nothing
-        return QTable({'ra': [] * u.deg, 'dec': [] * u.deg, 'total_flux': [] * u.mJy,
-                       'peak_flux': [] * u.mJy / u.beam, 'snr': np.zeros(0)})
-    table = normalise_columns(QTable.read(out))
-    out = QTable()
-    out['ra'], out['dec'] = read_column(table, 'ra', u.deg), read_column(table, 'dec', u.deg)
-    out['total_flux'] = read_column(table, 'total_flux', u.mJy)
-    out['peak_flux'] = read_column(table, 'peak_flux', u.mJy / u.beam)
-    out['snr'] = (out['peak_flux'] / read_column(table, 'island_rms', u.mJy / u.beam)).value
-    return out
-
-
-def _aegean(path):
-    from AegeanTools.BANE import filter_image
-    from AegeanTools.source_finder import SourceFinder
-    logging.getLogger('AegeanTools').setLevel(logging.ERROR)
-    if not hasattr(np.linalg, 'linalg'):
-        # AegeanTools 2.3.5 catches np.linalg.linalg.LinAlgError, which NumPy 2 removed.
-        np.linalg.linalg = np.linalg
-    base = str(Path(path).with_suffix(''))
-    filter_image(str(path), out_base=base, cores=1)
-    found = SourceFinder().find_sources_in_image(
-        str(path), rmsin=f'{base}_rms.fits', bkgin=f'{base}_bkg.fits', innerclip=5,
-        outerclip=4, cores=1, nonegative=True, progress=False)   # positive sources only
-
-    def column(name, scale=1.0):
-        return np.array([getattr(s, name) for s in found], float) * scale
-    out = QTable()
-    out['ra'], out['dec'] = column('ra') * u.deg, column('dec') * u.deg
-    out['total_flux'] = column('int_flux', 1e3) * u.mJy
-    out['peak_flux'] = column('peak_flux', 1e3) * u.mJy / u.beam
-    out['snr'] = column('peak_flux') / column('local_rms') if found else np.zeros(0)
-    return out
-
-
-def _photutils(path):
-    from astropy.stats import SigmaClip
-    from photutils.background import Background2D, MADStdBackgroundRMS, MedianBackground
-    from photutils.segmentation import SourceCatalog, deblend_sources, detect_sources
-    mosaic = Mosaic.read(path)
-    data = mosaic.data.astype(float)
-    background = Background2D(data, 100, filter_size=3, coverage_mask=~mosaic.footprint,
-                              sigma_clip=SigmaClip(3.0), bkg_estimator=MedianBackground(),
-                              bkg_rms_estimator=MADStdBackgroundRMS(), fill_value=np.nan)
-    signal = np.where(mosaic.footprint, data - background.background, 0.0)
-    rms = np.where(mosaic.footprint, background.background_rms, np.inf)
-    segments = detect_sources(signal, 5 * rms, npixels=8)
-    out = QTable({'ra': [] * u.deg, 'dec': [] * u.deg, 'total_flux': [] * u.mJy,
-                  'peak_flux': [] * u.mJy / u.beam, 'snr': np.zeros(0)})
-    if segments is None:
-        return out
-    try:                                       # photutils deblends with scikit-image
-        import skimage  # noqa: F401
-        segments = deblend_sources(signal, segments, npixels=8, nlevels=32, contrast=0.001,
-                                   progress_bar=False)
-    except ImportError:
-        pass
-    catalog = SourceCatalog(signal, segments, wcs=mosaic.wcs)
-    to_mjy = mosaic.unit.to(u.mJy / u.beam)
-    sky = catalog.sky_centroid
-    peak_x, peak_y = (np.round(v).astype(int) for v in (catalog.maxval_xindex,
-                                                          catalog.maxval_yindex))
-    out = QTable()
-    out['ra'], out['dec'] = sky.ra.to(u.deg), sky.dec.to(u.deg)
-    out['total_flux'] = (catalog.segment_flux * to_mjy
-                         / mosaic.beam_area.to_value(u.pix ** 2)) * u.mJy
-    out['peak_flux'] = catalog.max_value * to_mjy * u.mJy / u.beam
-    out['snr'] = catalog.max_value / background.background_rms[peak_y, peak_x]
-    return out
-
-
-#: Peer name -> (module that must be importable, function of a FITS path).
-PEERS = {'PyBDSF (LoTSS settings)': ('bdsf', _pybdsf),
-         'Aegean + BANE': ('AegeanTools', _aegean),
-         'photutils': ('photutils', _photutils)}
-
-
-def available_peers(names=None):
-    """The peers whose package is installed (a message for the others)."""
-    chosen = {}
-    for name, (module, function) in PEERS.items():
-        if names is not None and name not in names:
-            continue
-        try:
-            __import__(module)
-            chosen[name] = function
-        except ImportError:
-            print(f'{name}: {module} is not installed, left out')
-    return chosen
-
-
 def peer_catalog(name, mosaic, *, negated=False, cache=None):
     """The catalogue of peer ``name`` on ``mosaic`` (or on ``-mosaic``), cached by image hash.
 
@@ -257,7 +151,7 @@ def peer_catalog(name, mosaic, *, negated=False, cache=None):
     import time
     image = negated_mosaic(mosaic) if negated else mosaic
     digest = hashlib.sha1(np.ascontiguousarray(image.data).tobytes()).hexdigest()[:16]
-    slug = name.split()[0].lower()
+    slug = f'{name.split()[0].lower()}-{settings_digest(PEERS[name][2])}'
     path = None if cache is None else Path(cache) / f'{slug}-{digest}.ecsv'
     if path is not None and path.exists():
         catalog = QTable.read(path)

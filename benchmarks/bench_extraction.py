@@ -58,6 +58,7 @@ from lotss_tools import (CatalogCleaner, DendroExtractor, Mosaic, Pipeline,  # n
                          score_against_truth)
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
 
+from _peers import describe_settings  # noqa: E402
 from _skies import (FAMILIES, HELD_OUT_SEEDS, TUNING_SEEDS, available_peers,  # noqa: E402
                     default_cache, make_sky, peer_catalog, real_cutout)
 
@@ -239,6 +240,7 @@ def main(argv=None):
     sections = []
     print(f'machine: {os.cpu_count()} cores (shared with other jobs), Python '
           f'{sys.version.split()[0]}')
+    print(describe_settings())
     for family in FAMILIES:
         title = (f'Quality on {family} skies ({size}x{size}, seeds {args.seeds}; the cleaner '
                  f'was tuned on interferometer seeds {TUNING_SEEDS[0]}-{TUNING_SEEDS[-1]})')

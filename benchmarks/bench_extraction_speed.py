@@ -122,9 +122,10 @@ import json, logging, sys, time, warnings
 warnings.simplefilter('ignore')
 import bdsf
 logging.getLogger('PyBDSF').setLevel(logging.ERROR)
+sys.path.insert(0, sys.argv[2])
+from _peers import pybdsf_settings    # the one definition of PyBDSF's LoTSS settings
 start = time.perf_counter()
-image = bdsf.process_image(sys.argv[1], thresh_isl=4.0, thresh_pix=5.0, rms_box=(150, 15),
-                           adaptive_rms_box=True, quiet=True, frequency=144e6)
+image = bdsf.process_image(sys.argv[1], **pybdsf_settings())
 total = time.perf_counter() - start
 print(json.dumps({'total': total, 'sources': int(image.nsrc), 'peak': peak_memory_gib()}))
 '''
@@ -321,7 +322,7 @@ def pybdsf_comparison(path, table):
             if r['code'] == 'this code' and r['sky'] == 'simulated' and r['image'] == '2048x2048']
     try:
         import bdsf  # noqa: F401
-        result = run_child(PYBDSF_CHILD, [path])
+        result = run_child(PYBDSF_CHILD, [path, Path(__file__).resolve().parent])
         rows.append(('PyBDSF (LoTSS settings)', result['total'], result['peak'],
                      result['sources']))
     except ImportError:

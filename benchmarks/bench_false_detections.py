@@ -38,6 +38,7 @@ from lotss_tools import CatalogCleaner, Pipeline
 from lotss_tools.validation import BRIGHT_SNR, false_detections
 
 from _docs_output import record_output       # benchmarks/, the folder of this script
+from _peers import describe_settings  # noqa: E402
 from _skies import (FAMILIES, HELD_OUT_SEEDS, TUNING_SEEDS, available_peers, default_cache,
                     make_sky, peer_catalog, real_cutout)
 
@@ -158,6 +159,7 @@ def main(argv=None):
     with record_output('false_detections', args.write_docs):
         print(f'machine: {os.cpu_count()} cores (shared), Python {sys.version.split()[0]}; '
               f'detections with SNR >= {MIN_SNR:g} (peak over each method\'s own rms)')
+        print(describe_settings())
         print(f'the cleaner\'s image test was tuned on interferometer skies with seeds '
               f'{TUNING_SEEDS[0]}-{TUNING_SEEDS[-1]}; these are seeds {args.seeds}')
         print('estimated false fraction = negated / positive detections; true false fraction = '

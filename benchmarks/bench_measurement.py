@@ -30,9 +30,6 @@ Usage::
 """
 
 import argparse
-import contextlib
-import io
-import logging
 import os
 import sys
 import tempfile
@@ -50,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / 'benchmarks'))
 
 from _docs_output import record_output  # noqa: E402
+from _peers import describe_settings, run_aegean, run_pybdsf  # noqa: E402
 
 from lotss_tools import DendroExtractor, Mosaic  # noqa: E402
 from lotss_tools.datasets import get_path  # noqa: E402
@@ -63,13 +61,6 @@ SNR_BINS = ((5, 10), (10, 30), (30, np.inf))
 #: elongated resolved sources per bin: their PA pulls are left out, see the grid table).
 MIN_PULLS = 30
 PULLS = ('ra', 'dec', 'total_flux', 'peak_flux', 'major_fwhm', 'minor_fwhm', 'pa')
-
-# PyBDSF with the settings of the LoTSS DDF-pipeline catalogues (no wavelet decomposition).
-PYBDSF_LOTSS = dict(thresh_isl=4.0, thresh_pix=5.0, rms_box=(150, 15), rms_map=True,
-                    mean_map='zero', ini_method='intensity', adaptive_rms_box=True,
-                    adaptive_thresh=150, rms_box_bright=(60, 15), group_by_isl=False,
-                    group_tol=10.0, flagging_opts=True, flag_maxsize_fwhm=0.5, quiet=True,
-                    frequency=144e6)
 
 
 # --------------------------------------------------------------------------- methods
@@ -106,66 +97,20 @@ def moments_pipeline(mosaic):
     return DendroExtractor(measurement='moments').extract(mosaic)
 
 
-def _arcsec(column):
-    return u.Quantity(column).to(u.arcsec)
+def _on_fits(run, mosaic, **kwargs):
+    """Run a peer (a function of a FITS path, from ``_peers``) on ``mosaic``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(mosaic.write(Path(tmp) / 'mosaic.fits'), **kwargs)
 
 
 def pybdsf_pipeline(mosaic, kind='gaul'):
-    """PyBDSF (LoTSS settings) on the mosaic written to FITS: its component or source list."""
-    import bdsf
-    logging.getLogger('PyBDSF').setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-        path = mosaic.write(Path(tmp) / 'mosaic.fits')
-        image = bdsf.process_image(str(path), **PYBDSF_LOTSS)
-        out = Path(tmp) / f'{kind}.fits'
-        image.write_catalog(outfile=str(out), format='fits', catalog_type=kind, clobber=True)
-        t = QTable.read(out)
-    table = QTable()
-    table['ra'], table['dec'] = u.Quantity(t['RA'], u.deg), u.Quantity(t['DEC'], u.deg)
-    table['ra_err'], table['dec_err'] = _arcsec(t['E_RA']), _arcsec(t['E_DEC'])
-    for ours, theirs, unit in (('total_flux', 'Total_flux', u.mJy),
-                               ('peak_flux', 'Peak_flux', u.mJy / u.beam)):
-        table[ours] = u.Quantity(t[theirs]).to(unit)
-        table[f'{ours}_err'] = u.Quantity(t[f'E_{theirs}']).to(unit)
-    for ours, theirs in (('major_fwhm', 'Maj'), ('minor_fwhm', 'Min')):
-        table[ours], table[f'{ours}_err'] = _arcsec(t[theirs]), _arcsec(t[f'E_{theirs}'])
-    table['pa'], table['pa_err'] = u.Quantity(t['PA'], u.deg), u.Quantity(t['E_PA'], u.deg)
-    return table
+    """PyBDSF (LoTSS DR2 settings, ``_peers.PYBDSF_LOTSS``): its Gaussian or source list."""
+    return _on_fits(run_pybdsf, mosaic, catalog_type=kind)
 
 
 def aegean_pipeline(mosaic):
-    """BANE background and noise, then Aegean (seed 5 sigma, flood 4 sigma)."""
-    from AegeanTools.BANE import filter_image
-    from AegeanTools.source_finder import SourceFinder
-    logging.getLogger('AegeanTools').setLevel(logging.ERROR)
-    if not hasattr(np.linalg, 'linalg'):
-        # AegeanTools 2.3.5 catches np.linalg.linalg.LinAlgError, which NumPy 2 removed.
-        np.linalg.linalg = np.linalg
-    with tempfile.TemporaryDirectory() as tmp:
-        path = mosaic.write(Path(tmp) / 'mosaic.fits')
-        filter_image(str(path), out_base=str(Path(tmp) / 'mosaic'), cores=os.cpu_count())
-        found = SourceFinder().find_sources_in_image(
-            str(path), rmsin=str(Path(tmp) / 'mosaic_rms.fits'),
-            bkgin=str(Path(tmp) / 'mosaic_bkg.fits'), innerclip=5, outerclip=4,
-            cores=os.cpu_count(), progress=False)
-
-    def column(name, scale=1.0):
-        values = np.array([getattr(s, name) for s in found], float) * scale
-        return np.where(values < 0, np.nan, values)       # Aegean marks missing errors with -1
-    table = QTable()
-    table['ra'], table['dec'] = column('ra') * u.deg, column('dec') * u.deg
-    table['ra_err'] = column('err_ra', 3600) * u.arcsec
-    table['dec_err'] = column('err_dec', 3600) * u.arcsec
-    table['total_flux'] = column('int_flux', 1e3) * u.mJy
-    table['total_flux_err'] = column('err_int_flux', 1e3) * u.mJy
-    table['peak_flux'] = column('peak_flux', 1e3) * u.mJy / u.beam
-    table['peak_flux_err'] = column('err_peak_flux', 1e3) * u.mJy / u.beam
-    for ours, axis in (('major_fwhm', 'a'), ('minor_fwhm', 'b')):
-        table[ours] = column(axis) * u.arcsec
-        table[f'{ours}_err'] = column(f'err_{axis}') * u.arcsec
-    table['pa'] = np.array([s.pa for s in found], float) % 180 * u.deg
-    table['pa_err'] = column('err_pa') * u.deg
-    return table
+    """BANE background and noise, then Aegean (``_peers.run_aegean``)."""
+    return _on_fits(run_aegean, mosaic, cores=os.cpu_count())
 
 
 def peers(with_peers):
@@ -497,6 +442,7 @@ def main(argv=None):
     with record_output('measurement', args.write_docs):
         print(f'machine: {os.cpu_count()} cores (shared: timings are noisy; compare ratios '
               f'measured in this run), Python {sys.version.split()[0]}')
+        print(describe_settings())
         print('\n== accuracy against the truth, per true SNR (components; pulls = robust std '
               'of (measured - true) / error) ==')
         table, times, steps = simulated_accuracy(size, seeds, methods)
