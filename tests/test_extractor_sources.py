@@ -252,3 +252,23 @@ def test_eccentricity_cut_drops_sources_with_their_components(sky, extraction):
     assert set(cut.components['source_id']) == set(cut.catalog['source_id'])
     np.testing.assert_array_equal(np.bincount(cut.components['source_id'])[1:],
                                   cut.catalog['n_components'])
+
+
+def test_measure_window_gives_back_the_leaves_it_was_given(sky):
+    """The fits borrow the leaf image (one label image instead of three) and restore it."""
+    from lotss_tools.extraction._islands import measure_window
+    from lotss_tools.extraction.extractor import _island_labels
+    from lotss_tools.noise import NoiseModel
+    mosaic = sky[0]
+    noise = NoiseModel.from_mosaic(mosaic)
+    snr = noise.signal_to_noise(mosaic)
+    islands, leaves = _island_labels(snr, 4.0, 1.0, 8, 'fast')
+    given = leaves.copy()
+    flux = mosaic.data - noise.background
+    sigma = tuple(np.asarray(mosaic.beam_fwhm_pixels) / np.sqrt(8 * np.log(2)))
+    peak_snr = np.asarray([snr[islands == i].max() for i in range(1, islands.max() + 1)])
+    # Faint islands (fitted on their 4-sigma pixels) and bright ones are both there.
+    assert (peak_snr < 10).sum() > 5 and (peak_snr >= 10).sum() > 5
+    measured, _ = measure_window(flux, np.asarray(noise.rms), islands, leaves, sigma)
+    assert np.unique(measured['label']).size == islands.max()
+    np.testing.assert_array_equal(leaves, given)

@@ -123,6 +123,8 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
     ``beam`` (undersampled images only: ``(major_fwhm, minor_fwhm, angle)``
     in pixels) replaces the fits by `beam_limited` moments of the leaves
     (see `_undersampled_components`).
+
+    ``leaves`` is changed during the fits and restored before returning.
     """
     flat = islands.ravel()
     pixels = np.flatnonzero(flat)
@@ -143,34 +145,35 @@ def measure_window(flux, rms, islands, leaves, beam_sigma, *, n_jobs=1, beam=Non
         faint = peak_snr < FAINT_ISLAND_SNR
         faint[0] = False
         on_faint = faint[lab]
-        bright_leaves = leaves
         fits = []
+        leaf_values = None
         if on_faint.any():
-            faint_pixels = pixels[on_faint]
-            bright_leaves = leaves.copy()
-            bright_leaves.ravel()[faint_pixels] = 0
-            faint_leaves = np.zeros_like(leaves)
-            faint_leaves.ravel()[faint_pixels] = leaves.ravel()[faint_pixels]
+            # ``leaves`` is turned into the faint islands' leaves, then into the
+            # bright ones', and restored: one window-sized label image is made
+            # instead of three. Leaves lie inside islands, so their values on the
+            # island pixels are all there is to keep.
+            leaf_values = leaves.ravel()[pixels]
+            leaves.ravel()[pixels[~on_faint]] = 0
             faint_islands = np.zeros_like(islands)
             above = on_faint & (snr >= FAINT_PIXEL_SNR)
             faint_islands.ravel()[pixels[above]] = lab[above]
-            faint_fit = fit_islands(flux, rms, faint_islands, faint_leaves, beam_sigma,
+            faint_fit = fit_islands(flux, rms, faint_islands, leaves, beam_sigma,
                                     n_jobs=n_jobs, margin=0)
-            del faint_leaves, faint_islands
+            del faint_islands
             # An island with too few pixels above the cut for a fit is fitted whole.
             failed = np.unique(np.asarray(faint_fit['island'])[
                 (np.asarray(faint_fit['flag']) & FitFlag.MOMENTS) > 0])
             if failed.size:
                 keep = ~np.isin(np.asarray(faint_fit['island']), failed)
                 faint_fit = IslandFit({k: np.asarray(v)[keep] for k, v in faint_fit.items()})
-                back = pixels[on_faint & np.isin(lab, failed)]
-                bright_leaves.ravel()[back] = leaves.ravel()[back]
                 on_faint = on_faint & ~np.isin(lab, failed)
             fits.append(faint_fit)
+            leaves.ravel()[pixels] = np.where(on_faint, 0, leaf_values)
         if not on_faint.all():
-            fits.insert(0, fit_islands(flux, rms, islands, bright_leaves, beam_sigma,
+            fits.insert(0, fit_islands(flux, rms, islands, leaves, beam_sigma,
                                        n_jobs=n_jobs))
-        del bright_leaves
+        if leaf_values is not None:
+            leaves.ravel()[pixels] = leaf_values                 # the leaves as given
         meta = dict(fit_meta(beam_sigma), faint_island_snr=FAINT_ISLAND_SNR,
                     faint_pixel_snr=FAINT_PIXEL_SNR, faint_margin=0)
         result = {key: np.concatenate([np.asarray(f[key], float) for f in fits]) for key in
