@@ -174,3 +174,13 @@ def test_normalise_errors_and_empty():
         warnings.simplefilter('error')
         catalog = normalise_catalog(masked)
     assert catalog['total_flux'][0] == 3 * u.mJy and np.isnan(catalog['total_flux'][1])
+
+
+def test_shipped_dr2_sample_verifies_and_names_the_island_rms():
+    """The sample's PyBDSF island rms is island_rms; local_rms means the extractor's map."""
+    from lotss_tools.catalogs import load_catalog
+    from lotss_tools.catalogs.cache import table_checksum
+    raw = QTable.read(sample_catalog_path())
+    assert 'island_rms' in raw.colnames and 'local_rms' not in raw.colnames
+    assert table_checksum(raw) == raw.meta['provenance']['sha256']
+    assert 'local_rms' not in load_catalog(sample_catalog_path()).colnames
