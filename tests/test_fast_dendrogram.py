@@ -310,3 +310,37 @@ def test_result_helpers():
         res.subtree_labels([res.n_structures])
     with pytest.raises(ValueError):
         res.parent[0] = 3  # read-only arrays
+
+
+# ---------------------------------------------------------------------------
+# isolated_floor: the height of a structure that never merges, from a floor
+# ---------------------------------------------------------------------------
+
+def test_isolated_floor_keeps_single_pixel_sources():
+    """astrodendro's rule drops a lone bright pixel (vmax - vmin = 0); the floor keeps it."""
+    data = np.zeros((9, 9))
+    data[4, 4] = 10.0
+    assert compute_dendrogram(data, 2.5, 2.5, 1).n_structures == 0
+    kept = compute_dendrogram(data, 2.5, 2.5, 1, isolated_floor=2.5)
+    assert kept.n_structures == 1 and kept.npix[0] == 1
+    assert compute_dendrogram(data, 2.5, 8.0, 1, isolated_floor=2.5).n_structures == 0
+    with pytest.raises(ValueError, match='isolated_floor'):
+        compute_dendrogram(data, 2.5, 2.5, 1, isolated_floor=np.inf)
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_isolated_floor_equals_astrodendro_with_the_same_test(seed):
+    """The compiled floor rule and astrodendro's is_independent version agree, by id."""
+    from lotss_tools.extraction.extractor import _astrodendro
+    rng = np.random.default_rng(seed)
+    data = rng.normal(size=_shape(rng, 20, 90))          # undersampled: independent pixels
+    for _ in range(20):
+        data[rng.integers(data.shape[0]), rng.integers(data.shape[1])] += rng.uniform(3, 30)
+    for min_value, min_delta, min_npix in ((2.5, 2.5, 1), (1.0, 0.5, 2), (3.0, 4.0, 1)):
+        ref = _astrodendro(data, min_value, min_delta, min_npix, isolated_floor=min_value)
+        res = compute_dendrogram(data, min_value, min_delta, min_npix, isolated_floor=min_value)
+        np.testing.assert_array_equal(res.index_map, ref.index_map)
+        assert res.n_structures == len(ref)
+        # The floor only ever keeps more: astrodendro's own rule is a subset.
+        plain = compute_dendrogram(data, min_value, min_delta, min_npix)
+        assert plain.n_structures <= res.n_structures

@@ -214,17 +214,19 @@ def _grow(sflat, svalues, order, ncols, delta, min_npix,
 
 
 @jit(nogil=True)
-def _finalize(label, alias, parent, nchild, vmax, vmin, npix, delta, min_npix):
+def _finalize(label, alias, parent, nchild, vmax, vmin, npix, delta, min_npix, floor):
     """Remove failing trunk leaves, renumber, turn ``label`` into index_map.
 
-    Returns the old id of every final structure, ordered by new id, and the
-    new parent ids.
+    An isolated leaf's height is ``vmax - vmin`` (astrodendro), or
+    ``vmax - floor`` when ``floor`` is not NaN. Returns the old id of every
+    final structure, ordered by new id, and the new parent ids.
     """
     n = alias.size
     newid = np.full(n, -1, np.int64)
     for s in range(n):
+        low = vmin[s] if np.isnan(floor) else floor
         if (alias[s] == s and parent[s] < 0 and nchild[s] == 0 and not
-                ((vmax[s] - vmin[s]) >= delta and npix[s] >= min_npix)):
+                ((vmax[s] - low) >= delta and npix[s] >= min_npix)):
             newid[s] = -2  # orphan leaf removed by astrodendro's _make_trunk
     count = 0
     old_of_new = np.empty(n, np.int64)
@@ -583,7 +585,7 @@ def _arithmetic_types(dtype, min_delta):
 # Public entry point
 # ---------------------------------------------------------------------------
 
-def compute_dendrogram(data, min_value, min_delta=0.0, min_npix=0):
+def compute_dendrogram(data, min_value, min_delta=0.0, min_npix=0, *, isolated_floor=None):
     """Compute the dendrogram of a 2-D image, identical to astrodendro's.
 
     Equivalent to ``astrodendro.Dendrogram.compute(data, min_value,
@@ -602,6 +604,15 @@ def compute_dendrogram(data, min_value, min_delta=0.0, min_npix=0):
         its lowest pixel for an isolated leaf). Must be finite and >= 0.
     min_npix : int, optional
         Minimum number of pixels of a leaf. Must be >= 0.
+    isolated_floor : float, optional
+        Measure the height of an isolated leaf (one that never merges) from
+        this level instead of from its lowest pixel: it is kept when
+        ``vmax - isolated_floor >= min_delta``. astrodendro's rule
+        (``vmax - vmin``) drops every structure of a single pixel, which is
+        what an unresolved source is on an undersampled image (a beam of
+        fewer than about 2.5 pixels); the extractor passes ``min_value``
+        there, and gives astrodendro the same rule through ``is_independent``.
+        Default: astrodendro's rule.
 
     Returns
     -------
@@ -619,6 +630,9 @@ def compute_dendrogram(data, min_value, min_delta=0.0, min_npix=0):
     min_value = _resolve_min_value(data, min_value)
     min_delta = _validate_min_delta(min_delta)
     min_npix = _validate_min_npix(min_npix)
+    floor = np.nan if isolated_floor is None else isolated_floor
+    if isolated_floor is not None and not (_is_real_scalar(floor) and np.isfinite(floor)):
+        raise ValueError(f'isolated_floor must be a finite number, not {isolated_floor!r}')
 
     # Exactly astrodendro's selection and visiting order (ties included).
     keep = data > min_value
@@ -645,7 +659,7 @@ def compute_dendrogram(data, min_value, min_delta=0.0, min_npix=0):
               label, up, alias, parent, nchild, vmax, vmin, npix, birth)
     del sflat, svalues, order, up
     old, new_parent = _finalize(label, alias, parent, nchild, vmax, vmin,
-                                npix, delta, min_npix)
+                                npix, delta, min_npix, arith.type(floor))
     is_leaf = nchild[old] == 0
     vmax, vmin, npix, birth = vmax[old], vmin[old], npix[old], birth[old]
     del alias, parent, nchild

@@ -40,11 +40,27 @@ _BACKENDS = ('fast', 'astrodendro')
 _MEASUREMENTS = ('gaussian', 'moments')
 
 
-def _astrodendro_labels(image, min_value, min_delta, min_npix, structure):
-    """Label image of leaves or trunks computed by astrodendro itself."""
+def _astrodendro(image, min_value, min_delta, min_npix, isolated_floor=None):
+    """astrodendro's dendrogram, with `compute_dendrogram`'s ``isolated_floor`` rule if given."""
     from astrodendro import Dendrogram
-    dendrogram = Dendrogram.compute(image, min_value=min_value, min_delta=min_delta,
-                                    min_npix=min_npix)
+    if isolated_floor is None:
+        return Dendrogram.compute(image, min_value=min_value, min_delta=min_delta,
+                                  min_npix=min_npix)
+
+    def height_above_floor(structure, index=None, value=None):
+        # astrodendro's min_delta test, with an isolated leaf measured from the floor.
+        if value is not None:
+            return (structure.vmax - value) >= min_delta
+        if structure.parent is not None:
+            return (structure.height - structure.parent.height) >= min_delta
+        return (structure.vmax - isolated_floor) >= min_delta
+    return Dendrogram.compute(image, min_value=min_value, min_delta=0, min_npix=min_npix,
+                              is_independent=height_above_floor)
+
+
+def _astrodendro_labels(image, min_value, min_delta, min_npix, structure, isolated_floor=None):
+    """Label image of leaves or trunks computed by astrodendro itself."""
+    dendrogram = _astrodendro(image, min_value, min_delta, min_npix, isolated_floor)
     chosen = dendrogram.leaves if structure == 'leaves' else dendrogram.trunk
     labels = np.zeros(image.shape, np.int32)
     for i, struct in enumerate(sorted(chosen, key=lambda s: s.idx)):
@@ -52,17 +68,16 @@ def _astrodendro_labels(image, min_value, min_delta, min_npix, structure):
     return labels
 
 
-def _island_labels(image, min_value, min_delta, min_npix, backend, select=None):
+def _island_labels(image, min_value, min_delta, min_npix, backend, select=None,
+                   isolated_floor=None):
     """Label images of the trunks (islands) and of their leaves, of one dendrogram.
 
     ``select(dendrogram, trunk_ids)`` (fast backend) keeps some trunks only
     (the bands of an untiled extraction); the leaves are those of the kept
-    trunks.
+    trunks. ``isolated_floor``: see `compute_dendrogram`.
     """
     if backend == 'astrodendro':
-        from astrodendro import Dendrogram
-        dendrogram = Dendrogram.compute(image, min_value=min_value, min_delta=min_delta,
-                                        min_npix=min_npix)
+        dendrogram = _astrodendro(image, min_value, min_delta, min_npix, isolated_floor)
         images = []
         for chosen in (dendrogram.trunk, dendrogram.leaves):
             labels = np.zeros(image.shape, np.int32)
@@ -70,7 +85,8 @@ def _island_labels(image, min_value, min_delta, min_npix, backend, select=None):
                 labels[struct.indices(subtree=True)] = i + 1
             images.append(labels)
         return tuple(images)
-    dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix)
+    dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix,
+                                    isolated_floor=isolated_floor)
     trunks = dendrogram.trunk
     if select is not None:
         trunks = trunks[select(dendrogram, trunks)]
@@ -499,19 +515,24 @@ class DendroExtractor(ParamsMixin):
         if skip_sparse and np.count_nonzero(np.isfinite(image)) < 2 * run.min_npix:
             return None, None
         min_value, min_delta = run.levels(image)
+        # On an undersampled image an unresolved source may be a single pixel above
+        # min_value: its height is measured from min_value (astrodendro's rule,
+        # from its lowest pixel, would drop it).
+        floor = min_value if run.beam is not None else None
         if self.measurement == 'gaussian':
             islands, leaves = _island_labels(image, min_value, min_delta, run.min_npix,
-                                             self.backend, select)
+                                             self.backend, select, floor)
             del image
             if islands.max() == 0:
                 return islands, None
             return islands, self._fit_window(run, window, islands, leaves, n_jobs)
         if self.backend == 'astrodendro':
             labels = _astrodendro_labels(image, min_value, min_delta, run.min_npix,
-                                         self.structure)
+                                         self.structure, floor)
             del image
         else:
-            dendrogram = compute_dendrogram(image, min_value, min_delta, run.min_npix)
+            dendrogram = compute_dendrogram(image, min_value, min_delta, run.min_npix,
+                                            isolated_floor=floor)
             del image
             chosen = dendrogram.leaves if self.structure == 'leaves' else dendrogram.trunk
             if select is not None:
@@ -666,9 +687,11 @@ class DendroExtractor(ParamsMixin):
             warnings.warn(f'the beam of mosaic {mosaic.name or "(unnamed)"} spans only '
                           f'{major:.2g} x {minor:.2g} pixels (fewer than {MIN_PIXELS_PER_BEAM}): '
                           'sizes are floored at the beam, sources no larger than the beam are '
-                          'measured as point sources (total flux = fitted peak), and sources '
-                          'that light a single pixel cannot pass the dendrogram min_delta test; '
-                          'regrid to at least 2.5 pixels per beam for complete detection.',
+                          'measured as point sources (total flux = fitted peak), and the '
+                          'height of a source lighting a single pixel is measured from '
+                          'min_value. Below about one pixel per beam, fluxes are lower limits '
+                          '(a source between pixel centres is sampled on the wing of its '
+                          'beam) and positions are good to half a pixel.',
                           UndersampledBeamWarning)
         with ThreadPoolExecutor(max_workers=1) as background:
             # With several threads, the mosaic's checksum (one serial pass,
