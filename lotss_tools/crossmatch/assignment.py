@@ -32,7 +32,7 @@ from ..neighbours import pairs_within
 from ..radii import MATCH_RADIUS
 from ..schema import catalog_coordinates
 
-__all__ = ['match_one_to_one', 'recall_precision', 'MATCH_METHODS']
+__all__ = ['match_one_to_one', 'assign_pairs', 'recall_precision', 'MATCH_METHODS']
 
 #: Matching rules understood by `match_one_to_one`.
 MATCH_METHODS = ('optimal', 'nearest')
@@ -142,9 +142,47 @@ def match_one_to_one(catalog, reference, radius=MATCH_RADIUS, *, method='optimal
     if ia.size == 0:
         return empty
     scaled = (sep / radius).to_value(u.dimensionless_unscaled)
-    solve = _optimal if method == 'optimal' else _nearest
-    chosen = solve(ia, ib, scaled, len(a), len(b))
+    chosen = assign_pairs(ia, ib, scaled, len(a), len(b), method=method)
     return ia[chosen], ib[chosen], sep[chosen]
+
+
+def assign_pairs(index_a, index_b, cost, n_a, n_b, *, method='optimal'):
+    """Choose one-to-one pairs among candidate pairs of two sets.
+
+    The assignment step of `match_one_to_one`, for candidates found another
+    way (for example a detection against every component of a true source).
+
+    Parameters
+    ----------
+    index_a, index_b : `~numpy.ndarray` of int
+        The candidate pairs (each pair at most once).
+    cost : `~numpy.ndarray`
+        Cost of each pair, between 0 and 1 (separation / radius).
+    n_a, n_b : int
+        Sizes of the two sets.
+    method : {'optimal', 'nearest'}
+        As in `match_one_to_one`.
+
+    Returns
+    -------
+    chosen : `~numpy.ndarray` of int
+        Indices of the chosen candidate pairs, sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lotss_tools.crossmatch import assign_pairs
+    >>> assign_pairs(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([0.1, 0.5, 0.2]),
+    ...              2, 2).tolist()                 # two pairs beat the closest one
+    [1, 2]
+    """
+    if method not in MATCH_METHODS:
+        raise ValueError(f'method must be one of {MATCH_METHODS}, not {method!r}.')
+    index_a, index_b = np.asarray(index_a, int), np.asarray(index_b, int)
+    if index_a.size == 0:
+        return np.zeros(0, int)
+    solve = _optimal if method == 'optimal' else _nearest
+    return solve(index_a, index_b, np.asarray(cost, float), int(n_a), int(n_b))
 
 
 def recall_precision(catalog, reference, radius=MATCH_RADIUS, *, method='optimal'):
