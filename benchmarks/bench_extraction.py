@@ -48,7 +48,6 @@ import argparse
 import logging
 import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -65,6 +64,7 @@ from lotss_tools import (CatalogCleaner, DendroExtractor, Mosaic, Pipeline,  # n
                          score_against_truth)
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
 
+from _memory import peak_memory_gib  # noqa: E402
 from _peers import describe_settings  # noqa: E402
 from _skies import (FAMILIES, HELD_OUT_SEEDS, TUNING_SEEDS, available_peers,  # noqa: E402
                     default_cache, make_sky, peer_catalog, real_cutout)
@@ -179,19 +179,6 @@ def speed(size, seed=1):
     table['time (s)'].info.format = '.2f'
     table['speed-up'].info.format = '.1f'
     return table
-
-
-def peak_memory_gib():
-    """Peak resident memory of this process (GiB): ``VmHWM`` where available, since
-    ``ru_maxrss`` inherits the high-water mark of the parent process on Linux."""
-    try:
-        with open('/proc/self/status') as status:
-            for line in status:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024 ** 2
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
 def _extract_file(path, n_jobs, queue):

@@ -49,18 +49,8 @@ BASELINE_COMMIT = 'a9e7903'
 # ----------------------------------------------------------------------------
 # Child process: one extraction, timed by stage
 # ----------------------------------------------------------------------------
-PEAK = r'''
-def peak_memory_gib():
-    try:
-        with open('/proc/self/status') as status:
-            for line in status:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024 ** 2
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
-'''
+# The children find benchmarks/_memory.py through PYTHONPATH (`run_child`).
+PEAK = 'from _memory import peak_memory_gib\n'
 
 CHILD = PEAK + r'''
 import json, sys, threading, time, warnings
@@ -122,7 +112,6 @@ import json, logging, sys, time, warnings
 warnings.simplefilter('ignore')
 import bdsf
 logging.getLogger('PyBDSF').setLevel(logging.ERROR)
-sys.path.insert(0, sys.argv[2])
 from _peers import pybdsf_settings    # the one definition of PyBDSF's LoTSS settings
 start = time.perf_counter()
 image = bdsf.process_image(sys.argv[1], **pybdsf_settings())
@@ -133,8 +122,10 @@ print(json.dumps({'total': total, 'sources': int(image.nsrc), 'peak': peak_memor
 
 def run_child(code, args):
     """Run a child script in a fresh interpreter; its last output line is JSON."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(Path(__file__).resolve().parent), os.environ.get('PYTHONPATH')])))
     result = subprocess.run([sys.executable, '-c', code, *map(str, args)], capture_output=True,
-                            text=True, cwd=tempfile.gettempdir())
+                            text=True, cwd=tempfile.gettempdir(), env=env)
     if result.returncode:
         raise RuntimeError(f'child failed:\n{result.stderr[-3000:]}')
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -322,7 +313,7 @@ def pybdsf_comparison(path, table):
             if r['code'] == 'this code' and r['sky'] == 'simulated' and r['image'] == '2048x2048']
     try:
         import bdsf  # noqa: F401
-        result = run_child(PYBDSF_CHILD, [path, Path(__file__).resolve().parent])
+        result = run_child(PYBDSF_CHILD, [path])
         rows.append(('PyBDSF (LoTSS settings)', result['total'], result['peak'],
                      result['sources']))
     except ImportError:
