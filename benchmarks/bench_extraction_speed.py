@@ -16,10 +16,12 @@ would inherit the parent's on Linux):
    from there, in the same run);
 2. the dendrogram step alone: astrodendro against the compiled backend on the
    same signal-to-noise image, with the identity of the leaves checked;
-3. a whole 2048 x 2048 extraction against PyBDSF (LoTSS settings);
+3. a whole 2048 x 2048 extraction against PyBDSF (LoTSS DR2 settings, ``_peers``);
 4. agreement: the noise model's meshes and maps against photutils'
    ``Background2D`` (what the code before used), and the catalogues of this
-   code against the code before.
+   code with ``measurement='moments'`` against the code before (which had
+   only moments; the default now fits Gaussians, timed as "measurement",
+   with the flux and rms windows of the fits under "images").
 
 The machine is shared with other engineers: each measurement is repeated
 (``--repeat``) and the fastest run is reported; the load average is printed.
@@ -55,6 +57,7 @@ PEAK = 'from _memory import peak_memory_gib\n'
 CHILD = PEAK + r'''
 import json, sys, threading, time, warnings
 code_root, fits_path, n_jobs, catalog_path = sys.argv[1:5]
+options = {'measurement': sys.argv[5]} if len(sys.argv) > 5 else {}
 sys.path.insert(0, code_root)
 warnings.simplefilter('ignore')
 import numpy as np
@@ -81,23 +84,26 @@ extractor.compute_dendrogram = timed('dendrogram', extractor.compute_dendrogram)
 if new:
     from lotss_tools.extraction._fast_dendrogram import DendrogramStructures
     DendrogramStructures.subtree_labels = timed('dendrogram', DendrogramStructures.subtree_labels)
-    for name in ('image', 'flux'):
-        setattr(extractor._Levels, name, timed('images', getattr(extractor._Levels, name)))
+    for name in ('image', 'flux', 'rms'):
+        if hasattr(extractor._Levels, name):
+            setattr(extractor._Levels, name, timed('images', getattr(extractor._Levels, name)))
     extractor.DendroExtractor._seam_window = timed('images', extractor.DendroExtractor._seam_window)
     extractor.DendroExtractor._measure = timed('measurement', extractor.DendroExtractor._measure)
+    if hasattr(extractor, 'measure_window'):                   # Gaussian fits
+        extractor.measure_window = timed('measurement', extractor.measure_window)
 else:
     extractor._labels = timed('dendrogram', extractor._labels)
     extractor.DendroExtractor._levels = timed('images', extractor.DendroExtractor._levels)
     extractor.measure_structures = timed('measurement', extractor.measure_structures)
 extractor.DendroExtractor._table = timed('table', extractor.DendroExtractor._table)
 
-DendroExtractor(n_jobs=int(n_jobs)).extract(simulate_mosaic((128, 128), seed=0)[0])  # warm-up
+DendroExtractor(n_jobs=int(n_jobs), **options).extract(simulate_mosaic((128, 128), seed=0)[0])
 times.clear()
 start = time.perf_counter()
 mosaic = Mosaic.read(fits_path)
 read = time.perf_counter() - start
 start, cpu = time.perf_counter(), time.process_time()
-catalog = DendroExtractor(n_jobs=int(n_jobs)).extract(mosaic)
+catalog = DendroExtractor(n_jobs=int(n_jobs), **options).extract(mosaic)
 total, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = peak_memory_gib()
 catalog.remove_column('sky_centroid')
@@ -273,8 +279,19 @@ def map_agreement(paths):
     return table
 
 
+def moment_catalogs(paths, root, folder):
+    """This code with ``measurement='moments'`` (the code before measured moments only)."""
+    catalogs = {}
+    for (kind, size), path in paths.items():
+        for n_jobs in (1, 2):
+            out = Path(folder) / f'moments-{kind}-{size}-{n_jobs}.ecsv'
+            run_child(CHILD, [root, path, n_jobs, out, 'moments'])
+            catalogs['this code', kind, size, n_jobs] = out
+    return catalogs
+
+
 def catalogue_agreement(catalogs):
-    """This code's catalogues against the code before (n_jobs=1), matched by peak position."""
+    """This code's moment catalogues against the code before (n_jobs=1), by peak position."""
     import numpy as np
     from astropy.table import QTable
     rows = []
@@ -378,10 +395,12 @@ def main(argv=None):
             pybdsf_comparison(paths['simulated', size], table).pprint_all()
 
         print('\n4. Agreement with photutils maps (the code before) and with the catalogues '
-              'of the code before')
+              'of the code before (which measured moments: this code with '
+              "measurement='moments')")
         map_agreement(paths).pprint_all()
         if len(codes) > 1:
             print()
+            catalogs.update(moment_catalogs(paths, codes['this code'], folder))
             catalogue_agreement(catalogs).pprint_all()
         print(f'\nload average at end {os.getloadavg()[0]:.1f}')
 
