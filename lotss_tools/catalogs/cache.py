@@ -29,11 +29,10 @@ from astropy.time import Time
 
 from ..conf import catalog_cache_dir
 from ..io import atomic_path, votable_to_xml, write_table
-from ..provenance import file_sha256  # noqa: F401  (public here too: pinned files)
 from .exceptions import CatalogIntegrityError
 
 __all__ = ['table_checksum', 'make_provenance', 'verify_catalog', 'verification_problem',
-           'write_catalog', 'load_catalog', 'cache_path', 'file_sha256', 'software_versions']
+           'write_catalog', 'load_catalog', 'cache_path', 'software_versions']
 
 #: Header keyword (FITS) or INFO name (VOTable) holding the provenance as JSON.
 PROVENANCE_KEYWORD = 'LTPROV'

@@ -32,9 +32,10 @@ from astropy.table import vstack
 
 from ..conf import conf
 from ..exceptions import CacheWarning
+from ..provenance import file_sha256
 from ._astroquery import import_astroquery
 from ._http import http_request, new_session
-from .cache import (cache_path, file_sha256, load_catalog, make_provenance, table_checksum,
+from .cache import (cache_path, load_catalog, make_provenance, table_checksum,
                     verification_problem, write_catalog)
 from .columns import CATALOG_SPECS, CatalogSpec, _POSITION_ONLY, empty_catalog, normalise_catalog
 from .exceptions import CatalogIntegrityError, VizierError
