@@ -337,15 +337,15 @@ def score_against_truth(catalog, truth, *, min_snr=7, radius=MATCH_RADIUS, flux_
                       flux_min_snr=float(flux_min_snr), match=match)
 
 
-def _true_sources(components):
+def _true_sources(components, positions):
     """One row per ``group`` of truth components: centroid, summed flux, brightest SNR."""
     group, inverse = np.unique(np.asarray(components['group']), return_inverse=True)
     flux = read_column(components, 'total_flux', u.mJy).value
     weight = np.bincount(inverse, flux, group.size)
-    coords = catalog_coordinates(components, 'truth').cartesian.xyz.value.T
-    center = np.stack([np.bincount(inverse, flux * c, group.size) for c in coords.T], axis=1)
-    center = SkyCoord(*(center / np.where(weight > 0, weight, 1.0)[:, None]).T,
-                      representation_type='cartesian').spherical
+    xyz = positions.cartesian.xyz.value
+    center = [np.bincount(inverse, flux * c, group.size) / np.where(weight > 0, weight, 1.0)
+              for c in xyz]
+    center = SkyCoord(*center, representation_type='cartesian').spherical
     snr = np.full(group.size, -np.inf)
     np.maximum.at(snr, inverse, np.asarray(components['snr'], float))
     sources = QTable({'group': group, 'ra': center.lon.to(u.deg), 'dec': center.lat.to(u.deg),
@@ -355,13 +355,17 @@ def _true_sources(components):
 
 
 def _match_true_sources(catalog, components, *, radius, min_snr):
-    """One-to-one match of detections with true sources (groups of components)."""
-    sources, group_of = _true_sources(components)
+    """One-to-one match of detections with true sources (groups of components).
+
+    A detection and a true source are a candidate pair when the detection
+    lies within ``radius`` of the source's centroid or of any of its
+    components, at the smallest of those separations.
+    """
+    positions = catalog_coordinates(components, 'truth')
+    sources, group_of = _true_sources(components, positions)
     detections = catalog_coordinates(catalog)
-    points = SkyCoord(np.concatenate([catalog_coordinates(components, 'truth').ra.deg,
-                                      sources['ra'].value]) * u.deg,
-                      np.concatenate([catalog_coordinates(components, 'truth').dec.deg,
-                                      sources['dec'].value]) * u.deg)
+    points = SkyCoord(np.concatenate([positions.ra.deg, sources['ra'].value]) * u.deg,
+                      np.concatenate([positions.dec.deg, sources['dec'].value]) * u.deg)
     point_group = np.concatenate([group_of, np.arange(len(sources))])
     index_catalog = index_source = np.zeros(0, int)
     separation = np.zeros(0)
