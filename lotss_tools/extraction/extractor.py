@@ -58,14 +58,19 @@ def _astrodendro(image, min_value, min_delta, min_npix, isolated_floor=None):
                               is_independent=height_above_floor)
 
 
+def _label_image(structures, shape):
+    """Label image of astrodendro structures (with their subtrees), 1, 2, ... by ``idx``."""
+    labels = np.zeros(shape, np.int32)
+    for i, struct in enumerate(sorted(structures, key=lambda s: s.idx)):
+        labels[struct.indices(subtree=True)] = i + 1
+    return labels
+
+
 def _astrodendro_labels(image, min_value, min_delta, min_npix, structure, isolated_floor=None):
     """Label image of leaves or trunks computed by astrodendro itself."""
     dendrogram = _astrodendro(image, min_value, min_delta, min_npix, isolated_floor)
     chosen = dendrogram.leaves if structure == 'leaves' else dendrogram.trunk
-    labels = np.zeros(image.shape, np.int32)
-    for i, struct in enumerate(sorted(chosen, key=lambda s: s.idx)):
-        labels[struct.indices(subtree=True)] = i + 1
-    return labels
+    return _label_image(chosen, image.shape)
 
 
 def _island_labels(image, min_value, min_delta, min_npix, backend, select=None,
@@ -78,13 +83,8 @@ def _island_labels(image, min_value, min_delta, min_npix, backend, select=None,
     """
     if backend == 'astrodendro':
         dendrogram = _astrodendro(image, min_value, min_delta, min_npix, isolated_floor)
-        images = []
-        for chosen in (dendrogram.trunk, dendrogram.leaves):
-            labels = np.zeros(image.shape, np.int32)
-            for i, struct in enumerate(sorted(chosen, key=lambda s: s.idx)):
-                labels[struct.indices(subtree=True)] = i + 1
-            images.append(labels)
-        return tuple(images)
+        return tuple(_label_image(chosen, image.shape)
+                     for chosen in (dendrogram.trunk, dendrogram.leaves))
     dendrogram = compute_dendrogram(image, min_value, min_delta, min_npix,
                                     isolated_floor=isolated_floor)
     trunks = dendrogram.trunk
