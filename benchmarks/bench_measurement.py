@@ -54,7 +54,8 @@ from lotss_tools.datasets import get_path  # noqa: E402
 from lotss_tools.crossmatch import match_one_to_one  # noqa: E402
 from lotss_tools.simulate import simulate_mosaic  # noqa: E402
 from lotss_tools.validation import simulate_interferometer_sky  # noqa: E402
-from tests.injection import double_source, grid_sky, grouping_outcome, point_pair  # noqa: E402
+from tests.injection import (calibration_grid, double_source, grid_sky,  # noqa: E402
+                             grouping_outcome, point_pair)
 
 SNR_BINS = ((5, 10), (10, 30), (30, np.inf))
 #: Fewest values for a pull width in the per-SNR tables (the random sky holds few
@@ -244,16 +245,7 @@ def grid_calibration(methods, n_side=20, size=1000, seeds=(41, 42)):
     rng = np.random.default_rng(seeds[0])
     skies = []
     for seed, extended in zip(seeds, (False, True)):
-        step = size / n_side
-        g = (np.arange(n_side) + 0.5) * step
-        x, y = (v.ravel() + rng.uniform(-3, 3, n_side ** 2) for v in np.meshgrid(g, g))
-        snr = np.exp(rng.uniform(np.log(5), np.log(300), x.size))
-        major = rng.uniform(3, 15, x.size) if extended else np.zeros(x.size)
-        minor = major * rng.uniform(0.3, 1.0, x.size)
-        flux = snr * 0.08 * np.hypot(major, 6) * np.hypot(minor, 6) / 36
-        sources = QTable({'x': x, 'y': y, 'total_flux': flux * u.mJy,
-                          'dc_major_fwhm': major * u.arcsec, 'dc_minor_fwhm': minor * u.arcsec,
-                          'pa': rng.uniform(0, 180, x.size) * u.deg})
+        sources = calibration_grid(rng, n_side=n_side, size=size, extended=extended)
         skies.append(simulate_mosaic((size, size), seed=seed, sources=sources, rms_variation=1.0,
                                      holes=False, blank_edges=False))
     all_methods = {

@@ -17,7 +17,8 @@ from lotss_tools.extraction.uncertainties import _exact_covariance
 from lotss_tools.simulate import simulate_mosaic
 from lotss_tools.stats import is_unresolved
 
-from .injection import double_source, extract, grid_sky, grouping_outcome, point_pair
+from .injection import (calibration_grid, double_source, extract, grid_sky, grouping_outcome,
+                        point_pair)
 
 BEAM_SIGMA = 4.0 / np.sqrt(8 * np.log(2))      # a 6" beam on 1.5" pixels
 
@@ -235,28 +236,13 @@ def test_flux_scale_error_is_added_in_quadrature():
         condon_errors(*args, method='bdsm')
 
 
-def _grid_sources(seed, n_side=14, size=700, extended=False):
-    """Isolated sources on a jittered grid: SNR 5-300, point or resolved."""
-    rng = np.random.default_rng(seed)
-    step = size / n_side
-    g = (np.arange(n_side) + 0.5) * step
-    x, y = (v.ravel() + rng.uniform(-3, 3, n_side ** 2) for v in np.meshgrid(g, g))
-    snr = np.exp(rng.uniform(np.log(5), np.log(300), x.size))
-    major = rng.uniform(3, 15, x.size) if extended else np.zeros(x.size)
-    minor = major * rng.uniform(0.3, 1.0, x.size)
-    peak = snr * 0.08
-    flux = peak * np.hypot(major, 6) * np.hypot(minor, 6) / 36
-    return QTable({'x': x, 'y': y, 'total_flux': flux * u.mJy,
-                   'dc_major_fwhm': major * u.arcsec, 'dc_minor_fwhm': minor * u.arcsec,
-                   'pa': rng.uniform(0, 180, x.size) * u.deg})
-
-
 @pytest.fixture(scope='module')
 def calibration():
     """Point and resolved sources in beam-correlated noise (simulate_mosaic), matched."""
     matched = []
     for seed, extended in ((31, False), (32, True)):
-        sources = _grid_sources(seed, extended=extended)
+        sources = calibration_grid(np.random.default_rng(seed), n_side=14, size=700,
+                                   extended=extended)
         mosaic, truth = simulate_mosaic((700, 700), seed=seed, sources=sources,
                                         rms_variation=1.0, holes=False, blank_edges=False)
         components, _ = extract(mosaic)
