@@ -43,7 +43,8 @@ from _skies import HELD_OUT_SEEDS, label_counts, make_sky, real_cutout  # noqa: 
 
 TUNING = tuple(range(1, 9))
 #: (bright_box_size beams, bright_threshold sigma, bright_radius beams) tried on the tuning skies.
-GRID = ((15, 150, 20), (15, 150, 40), (15, 150, 60), (10, 150, 40), (15, 50, 40))
+GRID = tuple((box, threshold, radius) for box in (15, 10, 7.5) for threshold in (150, 75)
+             for radius in (20, 40, 60))
 
 
 def pipeline(config):
@@ -56,7 +57,8 @@ def pipeline(config):
 
 def evaluate(skies, configs, min_snr=7):
     """Mean P, R, F1 and summed rejection counts per configuration."""
-    rows = {config: dict(scores=[], counts=np.zeros(4, int), seconds=0.0) for config in configs}
+    rows = {config: dict(scores=[], counts=np.zeros(4, int), found=np.zeros(2, int), seconds=0.0)
+            for config in configs}
     for sky in skies:
         for config in configs:
             start = time.perf_counter()
@@ -67,6 +69,8 @@ def evaluate(skies, configs, min_snr=7):
             score = score_against_truth(result.kept, sky.truth, min_snr=min_snr, level='sources')
             rows[config]['scores'].append((score.precision, score.recall, score.f1,
                                            score.n_detected))
+            rows[config]['found'] += np.array([round(score.recall * score.n_true_counted),
+                                               score.n_true_counted])
             labels = sky.labels(result.catalog)
             if labels is not None:
                 rejected = np.isin(result.catalog['id'], result.rejected['id'])
@@ -80,12 +84,14 @@ def describe(config):
 
 def print_table(title, rows, min_snr=7):
     print(f'\n{title}')
-    print(f'{"configuration":>34} {"kept":>6} {"P":>6} {f"R SNR>={min_snr}":>9} {"F1":>6} '
+    print(f'{"configuration":>34} {"kept/sky":>6} {"P":>6} {f"R SNR>={min_snr}":>9} {"F1":>6} '
+          f'{"found/counted":>13} '
           f'{"artifacts rejected":>18} {"true rejected":>13} {"time (s)":>8}')
     for config, row in rows.items():
         p, r, f1, n = np.mean(row['scores'], axis=0)
         a_rej, a_all, t_rej, t_all = row['counts']
-        print(f'{describe(config):>34} {n:6.0f} {p:6.3f} {r:9.3f} {f1:6.3f} '
+        found = '{}/{}'.format(*row['found'])
+        print(f'{describe(config):>34} {n:6.0f} {p:6.4f} {r:9.4f} {f1:6.4f} {found:>13} '
               f'{f"{a_rej}/{a_all}":>18} {f"{t_rej}/{t_all}":>13} {row["seconds"]:8.1f}',
               flush=True)
 

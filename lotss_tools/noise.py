@@ -57,7 +57,7 @@ MAX_CLIP_ITERATIONS = 10
 BRIGHT_THRESHOLD = 150.0
 #: Radius in beams around very bright sources where the small boxes are used
 #: (`NoiseModel.adapt_to_bright_sources`).
-BRIGHT_RADIUS = 40.0
+BRIGHT_RADIUS = 60.0
 
 
 def _subsample(values, max_pixels):
