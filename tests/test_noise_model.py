@@ -181,3 +181,72 @@ def test_read_swaps_bytes_in_place_without_touching_given_hdus(tmp_path):
         assert not np.shares_memory(from_hdu.data, hdulist[0].data)
         assert hdulist[0].data.dtype.byteorder == '>'       # the caller's HDU is untouched
         np.testing.assert_array_equal(hdulist[0].data, before)
+
+
+# ------------------------------------------------------- adaptation to bright sources
+def bright_source_sky(seed=5):
+    """768 x 768 noise (rms 1e-4) with a 1000-sigma source at the centre, whose
+    artifacts (rms 3e-4) fill a radius of 160 pixels (4 arcmin) around it."""
+    base = simulate_mosaic((768, 768), seed=seed, holes=False, blank_edges=False)[0]
+    rng = np.random.default_rng(seed)
+    data = rng.normal(0, 1e-4, base.shape).astype(np.float32)
+    yy, xx = np.mgrid[:768, :768]
+    distance = np.hypot(yy - 384, xx - 384)
+    artifacts = distance < 160
+    data[artifacts] += rng.normal(0, 3e-4, artifacts.sum()).astype(np.float32)
+    data += (0.1 * np.exp(-distance ** 2 / (2 * 1.7 ** 2))).astype(np.float32)
+    return Mosaic(data, wcs=base.wcs, unit=base.unit, beam=base.beam), distance
+
+
+def test_bright_box_off_is_the_ordinary_model():
+    mosaic, _ = bright_source_sky()
+    ordinary = NoiseModel.from_mosaic(mosaic)
+    off = NoiseModel.from_mosaic(mosaic, bright_box_size=None, bright_threshold=10)
+    assert np.array_equal(off.rms_mesh, ordinary.rms_mesh)
+    assert np.array_equal(off.background_mesh, ordinary.background_mesh)
+    assert off.box_pixels == ordinary.box_pixels and off.n_bright_pixels == 0
+
+
+def test_bright_box_lowers_the_rms_beside_a_bright_source_only():
+    mosaic, distance = bright_source_sky()
+    ordinary = NoiseModel.from_mosaic(mosaic)
+    adapted = NoiseModel.from_mosaic(mosaic, bright_box_size=10, bright_radius=50)
+    assert adapted.n_bright_pixels > 0 and adapted.box_pixels == 40
+    before, after = ordinary.rms, adapted.rms
+    # The ordinary 100-pixel boxes smear the artifacts: too low inside them,
+    # raised beyond their edge; the 40-pixel boxes follow them more closely.
+    inside, beside, far = distance < 120, (distance > 170) & (distance < 200), distance > 360
+    assert np.median(before[inside]) < 2.3e-4 < 2.8e-4 < np.median(after[inside])
+    assert np.median(before[beside]) > 1.08e-4
+    assert abs(np.median(after[beside]) / 1e-4 - 1) < 0.03
+    # Far from the source the map is the ordinary one, re-sampled.
+    assert np.allclose(after[far], before[far], rtol=0.01)
+    # Away from bright sources nothing changes at all.
+    quiet = Mosaic(mosaic.data * (distance > 5), wcs=mosaic.wcs, unit=mosaic.unit,
+                   beam=mosaic.beam)
+    unchanged = NoiseModel.from_mosaic(quiet, bright_box_size=10)
+    assert unchanged.n_bright_pixels == 0
+    assert np.array_equal(unchanged.rms_mesh, NoiseModel.from_mosaic(quiet).rms_mesh)
+
+
+@pytest.mark.parametrize('options, message', [
+    (dict(bright_box_size=25), 'must be smaller than box_size'),
+    (dict(bright_box_size=10, bright_threshold=0), 'bright_threshold must be a positive'),
+    (dict(bright_box_size=10, bright_radius=-1), 'bright_radius must be a positive'),
+    (dict(bright_box_size=0.5), 'bright_box_size 0.5'),
+])
+def test_bright_box_bad_settings(options, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        NoiseModel.from_mosaic(bright_source_sky()[0], **options)
+
+
+def test_extractor_passes_the_bright_box_settings():
+    from lotss_tools import DendroExtractor
+    mosaic, _ = bright_source_sky()
+    extractor = DendroExtractor(bright_box_size=10, bright_radius=50)
+    noise = extractor.noise_model(mosaic)
+    assert noise.n_bright_pixels > 0 and noise.box_pixels == 40
+    assert noise.bright_radius == 50 and extractor.get_params()['bright_box_size'] == 10
+    assert DendroExtractor().noise_model(mosaic).box_pixels == 100
+    with pytest.raises(InvalidParameterError, match='bright_threshold and bright_radius'):
+        DendroExtractor(bright_box_size=10, bright_threshold=-1)

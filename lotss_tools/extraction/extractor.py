@@ -20,9 +20,11 @@ from scipy.ndimage import label as ndimage_label
 
 from .._noise_kernels import FLUX, RMS, SNR
 from .._params import ParamsMixin
-from ..exceptions import InvalidMosaicError, NoDetectionsWarning, UndersampledBeamWarning
+from ..exceptions import (InvalidMosaicError, InvalidParameterError, NoDetectionsWarning,
+                          UndersampledBeamWarning)
 from ..mosaic import MIN_PIXELS_PER_BEAM, _as_mosaic
-from ..noise import NoiseModel, research_min_npix, research_thresholds
+from ..noise import (BRIGHT_RADIUS, BRIGHT_THRESHOLD, NoiseModel, research_min_npix,
+                     research_thresholds)
 from ..provenance import provenance_meta
 from ..schema import as_icrs, describe_columns
 from ..tiling import TileGrid
@@ -338,6 +340,15 @@ class DendroExtractor(ParamsMixin):
         ``'astrodendro'``: astrodendro itself (slow, the reference).
     box_size : float
         Background mesh size in beams (``threshold='local'``).
+    bright_box_size : float or None
+        Smaller background boxes (beams) used near very bright sources, whose
+        calibration artifacts raise the ordinary rms map over arcminutes (as
+        PyBDSF's ``adaptive_rms_box``; see
+        `~lotss_tools.noise.NoiseModel.adapt_to_bright_sources`). None
+        (default): the ordinary maps everywhere.
+    bright_threshold, bright_radius : float
+        Signal-to-noise of the very bright pixels, and radius in beams around
+        them where the smaller boxes are used (with ``bright_box_size``).
     sensitivity : `~astropy.units.Quantity`
         Survey sensitivity for ``threshold='percentile'`` (100 uJy/beam).
     gaussian_correction : bool
@@ -377,7 +388,8 @@ class DendroExtractor(ParamsMixin):
 
     def __init__(self, min_value=None, min_delta=None, min_npix=None, *, threshold='local',
                  structure='leaves', measurement='gaussian', tile_size=None, tile_overlap=32,
-                 max_eccentricity=None, backend='fast', box_size=25,
+                 max_eccentricity=None, backend='fast', box_size=25, bright_box_size=None,
+                 bright_threshold=BRIGHT_THRESHOLD, bright_radius=BRIGHT_RADIUS,
                  sensitivity=100 * u.uJy / u.beam, gaussian_correction=True,
                  flux_scale_error=0.0, segmentation=False, n_jobs=1, progress=False):
         if threshold not in _THRESHOLDS:
@@ -396,6 +408,12 @@ class DendroExtractor(ParamsMixin):
             raise ValueError(f'min_delta must be positive, not {min_delta!r}.')
         if max_eccentricity is not None and not 0 < max_eccentricity <= 1:
             raise ValueError(f'max_eccentricity must be in (0, 1], not {max_eccentricity!r}.')
+        if bright_box_size is not None and not (
+                np.isscalar(bright_threshold) and bright_threshold > 0
+                and np.isscalar(bright_radius) and bright_radius > 0):
+            raise InvalidParameterError(
+                f'bright_threshold and bright_radius must be positive numbers, not '
+                f'{bright_threshold!r} and {bright_radius!r}.')
         if threshold == 'percentile' and tile_size is None:
             tile_size = 512
         if tile_size is not None and tile_size <= 2 * tile_overlap:
@@ -404,6 +422,8 @@ class DendroExtractor(ParamsMixin):
         self.threshold, self.structure, self.backend = threshold, structure, backend
         self.tile_size, self.tile_overlap = tile_size, tile_overlap
         self.max_eccentricity, self.box_size = max_eccentricity, box_size
+        self.bright_box_size, self.bright_threshold = bright_box_size, bright_threshold
+        self.bright_radius = bright_radius
         self.sensitivity, self.gaussian_correction = sensitivity, gaussian_correction
         self.measurement, self.flux_scale_error = measurement, flux_scale_error
         self.segmentation = segmentation
@@ -432,8 +452,8 @@ class DendroExtractor(ParamsMixin):
             rms maps (boxes of ``box_size`` beams).
         """
         try:
-            return NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
-                                          maps=self.threshold == 'local', n_jobs=self.n_jobs)
+            noise = NoiseModel.from_mosaic(mosaic, box_size=self.box_size,
+                                           maps=self.threshold == 'local', n_jobs=self.n_jobs)
         except ValueError as exc:      # no box has enough valid pixels
             n_valid = int(mosaic.footprint.sum())
             box = (self.box_size if isinstance(self.box_size, u.Quantity)
@@ -442,6 +462,11 @@ class DendroExtractor(ParamsMixin):
                 f'{mosaic.path or mosaic.name or "mosaic"}: too little data for a background: '
                 f'{n_valid} finite pixel{"s" if n_valid != 1 else ""}, and the local rms map '
                 f'needs at least one box of {box} with half its pixels valid.') from exc
+        if self.bright_box_size is not None and noise.has_maps:
+            noise = noise.adapt_to_bright_sources(mosaic, self.bright_box_size,
+                                                  threshold=self.bright_threshold,
+                                                  radius=self.bright_radius, n_jobs=self.n_jobs)
+        return noise
 
     def _thresholds(self, mosaic):
         """The thresholds for this mosaic: the settings, or derived from its pixels."""
