@@ -23,9 +23,12 @@ Example::
     python benchmarks/bench_adaptive_rms.py --tuning
     python benchmarks/bench_adaptive_rms.py --held-out --config 15,150,40
     python benchmarks/bench_adaptive_rms.py --speed --config 15,150,40
+    # the docs' table (about 15 minutes):
+    python benchmarks/bench_adaptive_rms.py --tuning --held-out --speed --config 10,150,60 --write-docs
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -39,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's
 from lotss_tools import DendroExtractor, Pipeline, score_against_truth  # noqa: E402
 from lotss_tools.validation import simulate_interferometer_sky  # noqa: E402
 
+from _docs_output import record_output  # noqa: E402
 from _skies import HELD_OUT_SEEDS, label_counts, make_sky, real_cutout  # noqa: E402
 
 TUNING = tuple(range(1, 9))
@@ -123,22 +127,27 @@ def main(argv=None):
     parser.add_argument('--speed', action='store_true')
     parser.add_argument('--config', help='box,threshold,radius for --held-out and --speed')
     parser.add_argument('--seeds', type=int, nargs='*', default=TUNING)
+    parser.add_argument('--write-docs', action='store_true',
+                        help='also write docs/benchmarks/adaptive_rms.txt')
     args = parser.parse_args(argv)
     chosen = None if args.config is None else tuple(float(v) for v in args.config.split(','))
-    if args.tuning:
-        skies = [make_sky('interferometer', seed) for seed in args.seeds]
-        print_table(f'Tuning: simulate_interferometer_sky 2048x2048 seeds {list(args.seeds)}',
-                    evaluate(skies, (None,) + GRID))
-    if args.held_out:
-        for family in ('interferometer', 'simulate_mosaic'):
-            skies = [make_sky(family, seed) for seed in HELD_OUT_SEEDS]
-            print_table(f'Held out: {skies[0].name.rsplit(" seed", 1)[0]} 2048x2048 seeds '
-                        f'{list(HELD_OUT_SEEDS)}', evaluate(skies, (None, chosen)))
-        print_table('Real LoTSS DR1 cutout (200x200), reference: the DR1 rows (not a truth)',
-                    evaluate([real_cutout()], (None, chosen), min_snr=5), min_snr=5)
-    if args.speed:
-        speed(chosen)
-
+    with record_output('adaptive_rms', args.write_docs):
+        print(f'machine: {os.cpu_count()} cores (shared), Python {sys.version.split()[0]}; '
+              'scores as sources (score_against_truth level="sources"); rejections: artifact '
+              'detections rejected / on artifacts, true-source detections rejected / true')
+        if args.tuning:
+            skies = [make_sky('interferometer', seed) for seed in args.seeds]
+            print_table(f'Tuning: simulate_interferometer_sky 2048x2048 seeds {list(args.seeds)}',
+                        evaluate(skies, (None,) + GRID))
+        if args.held_out:
+            for family in ('interferometer', 'simulate_mosaic'):
+                skies = [make_sky(family, seed) for seed in HELD_OUT_SEEDS]
+                print_table(f'Held out: {skies[0].name.rsplit(" seed", 1)[0]} 2048x2048 seeds '
+                            f'{list(HELD_OUT_SEEDS)}', evaluate(skies, (None, chosen)))
+            print_table('Real LoTSS DR1 cutout (200x200), reference: the DR1 rows (not a truth)',
+                        evaluate([real_cutout()], (None, chosen), min_snr=5), min_snr=5)
+        if args.speed:
+            speed(chosen)
 
 if __name__ == '__main__':
     main()

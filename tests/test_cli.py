@@ -91,6 +91,9 @@ def test_extract_command(tmp_path, capsys):
     assert QTable.read(out).meta['threshold'] == 'research'
     assert main(['extract', str(mosaic), '-o', str(out)]) == 2
     assert 'already exists' in capsys.readouterr().err
+    assert main(['extract', str(mosaic), '-o', str(out), '--bright-box', '10',
+                 '--overwrite']) == 0
+    assert QTable.read(out).meta['extractor'] == 'DendroExtractor(bright_box_size=10.0)'
 
 
 @pytest.mark.parametrize('suffix', ['.vot', '.votable', '.fits', '.ecsv'])

@@ -339,6 +339,10 @@ OPTION_CASES = {
     'area negative': (['stats', 'cat.ecsv', '--area=-1'], '--area'),
     'tile size too small': (['extract', 'sim.fits', '-o', 't.ecsv', '--tile-size', '10'],
                             '--tile-size'),
+    'bright box not smaller': (['extract', 'sim.fits', '-o', 't.ecsv', '--bright-box', '30'],
+                               '--bright-box must be between 0 and box_size'),
+    'bright box negative': (['extract', 'sim.fits', '-o', 't.ecsv', '--bright-box=-3'],
+                            '--bright-box'),
     'origin offset': (['training', 'sim.fits', '--catalog', 'cat.ecsv', '-o', 'tr',
                        '--patch-shift', '48'], '--origin-offset < --patch-shift'),
 }

@@ -118,9 +118,15 @@ def _write_tables(tables, paths, tmps):
         write_table(table, tmp, overwrite=True, format=table_format(path))
 
 
+#: Library parameters whose command-line option has another name.
+_OPTION_NAMES = {'bright_box_size': 'bright_box'}
+
+
 def _flags(args, names):
     """A library message about a parameter, reworded with the command's option name."""
-    return {name: '--' + name.replace('_', '-') for name in names if hasattr(args, name)}
+    options = {name: _OPTION_NAMES.get(name, name) for name in names}
+    return {name: '--' + option.replace('_', '-') for name, option in options.items()
+            if hasattr(args, option)}
 
 
 @contextlib.contextmanager
@@ -238,8 +244,10 @@ def cmd_info(args):
 def _extractor(args, **settings):
     from ..extraction import DendroExtractor
     runtime = dict(n_jobs=args.jobs, progress=args.verbose)
+    if getattr(args, 'bright_box', None) is not None:
+        settings['bright_box_size'] = args.bright_box
     with _options_as_flags(args, ['min_value', 'min_delta', 'min_npix', 'tile_size', 'backend',
-                                  'structure', 'threshold', 'jobs']):
+                                  'structure', 'threshold', 'jobs', 'bright_box_size']):
         if settings.get('threshold') == 'research-2023':
             # The research configuration, with the options given on the command line.
             explicit = {key: value for key, value in settings.items()

@@ -268,6 +268,10 @@ def build_parser():
     extract.add_argument('--tile-size', type=_positive_int, metavar='PIXELS',
                          help='process the mosaic in tiles of this size (one noise model; each '
                               'source once)')
+    extract.add_argument('--bright-box', type=_positive_float, metavar='BEAMS',
+                         help='smaller background boxes of this many beams near sources above 150 '
+                              'sigma, as PyBDSF\'s adaptive_rms_box (recommended: 10; default: '
+                              'off)')
     extract.add_argument('--backend', choices=['fast', 'astrodendro'], default='fast',
                          help='dendrogram code: the compiled one, or astrodendro (same '
                               'structures, slower; default: %(default)s)')
@@ -404,6 +408,10 @@ def build_parser():
                              "cached) or a catalogue file")
     survey.add_argument('--tile-size', type=_positive_int, metavar='PIXELS',
                         help='extract each mosaic in tiles of this size')
+    survey.add_argument('--bright-box', type=_positive_float, metavar='BEAMS',
+                        help='smaller background boxes of this many beams near sources above 150 '
+                             'sigma, as PyBDSF\'s adaptive_rms_box (recommended: 10; default: '
+                             'off)')
     _add_jobs(survey, 'each mosaic')
     survey.add_argument('--no-resume', action='store_true',
                         help='process every mosaic again, even those already done')

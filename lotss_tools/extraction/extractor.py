@@ -414,6 +414,11 @@ class DendroExtractor(ParamsMixin):
             raise InvalidParameterError(
                 f'bright_threshold and bright_radius must be positive numbers, not '
                 f'{bright_threshold!r} and {bright_radius!r}.')
+        if (bright_box_size is not None and np.isscalar(bright_box_size)
+                and np.isscalar(box_size) and not 0 < bright_box_size < box_size):
+            raise InvalidParameterError(
+                f'bright_box_size must be between 0 and box_size ({box_size:g} beams), not '
+                f'{bright_box_size!r}.')
         if threshold == 'percentile' and tile_size is None:
             tile_size = 512
         if tile_size is not None and tile_size <= 2 * tile_overlap:
